@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * libudpcap: the shared-memory packet ring between udpcapd and a consumer.
+ *
+ * Contract: one producer (a udpcapd receiver thread), one consumer (a Zeek
+ * worker, udpcapctl dump, ...), in different processes. The ring is a file
+ * in a ring directory (default /dev/shm/udpcapd), named after the ring
+ * ("worker-3"). Records are variable length, 8-byte aligned, never split
+ * across the wrap. The producer never blocks: a full ring drops and counts.
+ * Neither side trusts the other's writes to the shared memory. The binary
+ * format is specified in docs/ring-format.md.
+ *
+ * Nothing here makes a system call per packet: publish and release are
+ * batched, and the producer signals the consumer's wake-up descriptor only
+ * when the consumer announced it is going to sleep.
+ */
+#ifndef UDPCAP_RING_H
+#define UDPCAP_RING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <udpcap/common.h>
+
+UDPCAP_BEGIN_DECLS
+
+#define UDPCAP_RING_MAX_CAPLEN 65535u
+
+#define UDPCAP_PKT_F_TRUNCATED (1u << 0)  /* caplen < origlen */
+#define UDPCAP_PKT_F_VXLAN_VNI (1u << 1)  /* vxlan_vni is valid */
+#define UDPCAP_PKT_F_GENEVE_VNI (1u << 2) /* geneve_vni is valid */
+
+/* Per-packet metadata carried by every ring record. */
+struct udpcap_pkt_meta {
+	uint64_t ts_ns;	   /* kernel receive time, ns since the Unix epoch */
+	uint32_t caplen;   /* bytes of packet data in the record */
+	uint32_t origlen;  /* length of the packet on the wire */
+	uint16_t linktype; /* enum udpcap_linktype */
+	uint16_t flags;	   /* UDPCAP_PKT_F_* */
+	uint32_t vxlan_vni;
+	uint32_t geneve_vni;
+	uint32_t reserved;
+};
+
+/* A record handed to the consumer: data points into the ring (zero copy). */
+struct udpcap_pkt {
+	struct udpcap_pkt_meta meta;
+	const uint8_t *data;
+};
+
+/* ---------------------------------------------------------------- producer */
+
+struct udpcap_ring;
+
+struct udpcap_ring_create_opts {
+	size_t sz;	   /* sizeof(struct udpcap_ring_create_opts) */
+	gid_t group;	   /* group of the ring file; (gid_t)-1 keeps the creator's */
+	mode_t mode;	   /* 0 means 0660 */
+	uint16_t linktype; /* ring-level link type hint; 0 = mixed/unknown */
+};
+
+/*
+ * udpcap_ring__create - create (or replace) the ring DIR/NAME of SIZE bytes
+ * of record space (a power of two; rounded up). A consumer attached to a
+ * previous ring of that name sees it closed and re-attaches to the new one.
+ * Returns 0 or -errno.
+ */
+UDPCAP_API int udpcap_ring__create(const char *dir, const char *name, uint64_t size,
+				   const struct udpcap_ring_create_opts *opts,
+				   struct udpcap_ring **ret_ring);
+
+/*
+ * udpcap_ring__write - append one record (copying @data, meta->caplen bytes).
+ * Not visible to the consumer before udpcap_ring__publish().
+ * Returns 0, or -ENOBUFS when the ring is full (counted in the ring header,
+ * packets and bytes), or -EINVAL for caplen > UDPCAP_RING_MAX_CAPLEN.
+ */
+UDPCAP_API int udpcap_ring__write(struct udpcap_ring *ring, const struct udpcap_pkt_meta *meta,
+				  const void *data);
+
+/*
+ * udpcap_ring__reserve/commit - the same in two steps, so the caller can
+ * build the packet in place: reserve returns where CAPLEN bytes of data go,
+ * or NULL when the ring is full (the drop, of ORIGLEN bytes, is counted
+ * right away); commit then writes the record header for that space.
+ */
+UDPCAP_API void *udpcap_ring__reserve(struct udpcap_ring *ring, uint32_t caplen, uint32_t origlen);
+UDPCAP_API void udpcap_ring__commit(struct udpcap_ring *ring, const struct udpcap_pkt_meta *meta);
+
+/* Make written records visible and wake a sleeping consumer. Once per batch. */
+UDPCAP_API void udpcap_ring__publish(struct udpcap_ring *ring);
+
+/*
+ * Account drops that happened before the ring (socket overflow attributed
+ * to this ring), so a consumer's statistics show them. Adds @packets.
+ */
+UDPCAP_API void udpcap_ring__add_upstream_drops(struct udpcap_ring *ring, uint64_t packets);
+
+struct udpcap_ring_stats {
+	uint64_t written_packets; /* records published */
+	uint64_t written_bytes;	  /* packet bytes (caplen) published */
+	uint64_t full_packets;	  /* dropped: ring full */
+	uint64_t full_bytes;
+	uint64_t resets;	   /* consumer index found corrupt, ring reset */
+	uint64_t reset_packets;	   /* unread records discarded by those resets */
+	uint64_t capacity;	   /* bytes of record space */
+	uint64_t used;		   /* bytes not yet released by the consumer */
+	uint32_t generation;
+	pid_t consumer_pid;	   /* 0 when no live consumer holds the ring */
+};
+
+/*
+ * Producer-side statistics: from the producer's private copies, never from
+ * values a consumer could have written (except used/consumer_pid, which
+ * are validated). Cheap enough to call from a stats thread: reads only.
+ */
+UDPCAP_API int udpcap_ring__stats(const struct udpcap_ring *ring, struct udpcap_ring_stats *ret);
+
+/* Path of the ring file. */
+UDPCAP_API const char *udpcap_ring__path(const struct udpcap_ring *ring);
+
+/* Mark the ring closed (the consumer drains what is left, then sees EOF). */
+UDPCAP_API void udpcap_ring__close(struct udpcap_ring *ring);
+
+/* Unmap; unlink the file if @unlink and it is still this ring's. NULL ok. */
+UDPCAP_API void udpcap_ring__free(struct udpcap_ring *ring, bool unlink);
+
+/* ---------------------------------------------------------------- consumer */
+
+struct udpcap_consumer;
+
+struct udpcap_consumer_opts {
+	size_t sz;	 /* sizeof(struct udpcap_consumer_opts) */
+	const char *dir; /* ring directory for bare names; NULL = default */
+};
+
+/*
+ * udpcap_consumer__open - attach as the ring's only consumer. @ring is a
+ * name ("worker-3", looked up in the ring directory) or a path (contains
+ * a '/'). Returns 0, -ENOENT (no such ring), -EBUSY (another consumer holds
+ * it; udpcap_consumer__holder() names it), -EBADMSG/-EPROTO (not a ring, or
+ * another format version), or another -errno.
+ */
+UDPCAP_API int udpcap_consumer__open(const char *ring, const struct udpcap_consumer_opts *opts,
+				     struct udpcap_consumer **ret_consumer);
+
+/* After -EBUSY from open: pid of the consumer holding @ring, or 0. */
+UDPCAP_API pid_t udpcap_consumer__holder(const char *ring, const struct udpcap_consumer_opts *opts);
+
+/*
+ * udpcap_consumer__next - the next record, zero copy: @ret_pkt->data stays
+ * valid until udpcap_consumer__release(). Returns 1 with a packet, 0 when
+ * the ring is empty, -EPIPE when the producer closed the ring and it is
+ * drained (re-attach), -EBADMSG when a record header failed its bounds check
+ * (the consumer skips to the producer's index and counts it).
+ */
+UDPCAP_API int udpcap_consumer__next(struct udpcap_consumer *c, struct udpcap_pkt *ret_pkt);
+
+/* Give back every record returned so far. Batched: cheap per packet. */
+UDPCAP_API void udpcap_consumer__release(struct udpcap_consumer *c);
+
+/* Descriptor that becomes readable when the producer wakes the consumer. */
+UDPCAP_API int udpcap_consumer__fd(const struct udpcap_consumer *c);
+
+/*
+ * Sleep protocol: call prepare_wait() before poll()ing the fd. It returns
+ * 0 if it is safe to sleep, 1 if records arrived meanwhile (don't sleep).
+ * After waking, finish_wait() drains the fd. wait() does all three.
+ */
+UDPCAP_API int udpcap_consumer__prepare_wait(struct udpcap_consumer *c);
+UDPCAP_API void udpcap_consumer__finish_wait(struct udpcap_consumer *c);
+UDPCAP_API int udpcap_consumer__wait(struct udpcap_consumer *c, int timeout_ms);
+
+/*
+ * Is the ring we hold still the producer's current ring? 0 if so, -ESTALE
+ * if the daemon restarted (file replaced) or closed it. Cheap (one stat);
+ * call on idle timeouts, not per packet.
+ */
+UDPCAP_API int udpcap_consumer__check(struct udpcap_consumer *c);
+
+/* Re-attach to the current ring of the same name. 0 or -errno (-ENOENT: not yet). */
+UDPCAP_API int udpcap_consumer__reattach(struct udpcap_consumer *c);
+
+struct udpcap_consumer_stats {
+	uint64_t received;	/* records returned by next() since open */
+	uint64_t bytes;		/* their caplen */
+	uint64_t dropped;	/* ring-full + upstream drops since open (across re-attaches) */
+	uint64_t corrupt;	/* records that failed the bounds check */
+	uint32_t reattaches;
+};
+
+UDPCAP_API int udpcap_consumer__stats(const struct udpcap_consumer *c,
+				      struct udpcap_consumer_stats *ret);
+
+UDPCAP_API uint16_t udpcap_consumer__linktype(const struct udpcap_consumer *c);
+UDPCAP_API const char *udpcap_consumer__path(const struct udpcap_consumer *c);
+
+/* NULL ok. */
+UDPCAP_API void udpcap_consumer__close(struct udpcap_consumer *c);
+
+/* ------------------------------------------------------------- inspection */
+
+struct udpcap_ring_info {
+	uint64_t capacity;
+	uint64_t used;
+	uint64_t written_packets;
+	uint64_t full_packets;
+	uint32_t generation;
+	uint32_t format_version;
+	pid_t producer_pid;
+	pid_t consumer_pid; /* 0 when no live consumer */
+	uint16_t linktype;
+	bool closed;
+};
+
+/* Read a ring's header without attaching (udpcapctl rings). */
+UDPCAP_API int udpcap_ring_info(const char *ring, const char *dir, struct udpcap_ring_info *ret);
+
+UDPCAP_END_DECLS
+
+#endif /* UDPCAP_RING_H */
