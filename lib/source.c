@@ -1,0 +1,401 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The packet source: a ring consumer that waits for its ring, follows the
+ * daemon across restarts, batches releases and hands its caller one stable
+ * descriptor. This is all of the Zeek plugin's logic, kept here so that it
+ * is tested without Zeek.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "udpcap-build.h"
+#include <udpcap/source.h>
+
+/* Records given back to the producer at once while packets keep coming. */
+#define SOURCE_RELEASE_BATCH 64u
+#define SOURCE_CHECK_MS_DEFAULT 500u
+#define SOURCE_WAIT_STEP_MS 100u
+/* Corrupt records skipped in one next() call before yielding to the caller. */
+#define SOURCE_CORRUPT_SKIPS 16
+
+struct udpcap_source {
+	struct udpcap_consumer *c;
+	char *ring;	 /* as given to open(): the consumer may point at it */
+	char *dir;	 /* likewise; NULL = default */
+	int epfd;	 /* the stable fd: watches the consumer's (changing) fd */
+	uint64_t check_ns;
+	uint64_t next_check_ns; /* CLOCK_MONOTONIC */
+	uint32_t outstanding;	/* returned by next(), not done() yet */
+	uint32_t unreleased;	/* done(), not given back to the producer yet */
+	bool pending;		/* worth calling next() again right away */
+	bool waiting;		/* prepare_wait() announced a sleep */
+	bool detached;		/* ring gone: only reattach() is valid on c */
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void sleep_ms(uint32_t ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* Copy caller opts of any (older or newer) size; newer fields must be zero. */
+static int source_opts_get(const struct udpcap_source_opts *opts, struct udpcap_source_opts *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	if (!opts)
+		return 0;
+	if (opts->sz < sizeof(opts->sz))
+		return -EINVAL;
+	if (opts->sz > sizeof(*ret)) {
+		const unsigned char *p = (const unsigned char *)opts;
+
+		for (size_t i = sizeof(*ret); i < opts->sz; i++)
+			if (p[i])
+				return -E2BIG;
+	}
+	memcpy(ret, opts, opts->sz < sizeof(*ret) ? opts->sz : sizeof(*ret));
+	return 0;
+}
+
+/* Watch the consumer's current wake-up fd; it may be a new file after a re-attach. */
+static int source_watch(struct udpcap_source *src)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	int fd = udpcap_consumer__fd(src->c);
+
+	if (fd < 0)
+		return fd;
+	/* A closed fd left the set by itself; a reused number must be re-added. */
+	epoll_ctl(src->epfd, EPOLL_CTL_DEL, fd, NULL);
+	ev.data.fd = fd;
+	if (epoll_ctl(src->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* While detached the old fd must not keep the stable fd readable (a hang-up would spin). */
+static void source_unwatch(struct udpcap_source *src)
+{
+	int fd = udpcap_consumer__fd(src->c);
+
+	if (fd >= 0)
+		epoll_ctl(src->epfd, EPOLL_CTL_DEL, fd, NULL);
+}
+
+/* Give consumed records back, but never one the caller still holds. */
+static void source_release(struct udpcap_source *src)
+{
+	if (src->detached || src->outstanding || !src->unreleased)
+		return;
+	udpcap_consumer__release(src->c);
+	src->unreleased = 0;
+}
+
+static void source_finish_wait(struct udpcap_source *src)
+{
+	if (!src->waiting)
+		return;
+	src->waiting = false;
+	if (!src->detached)
+		udpcap_consumer__finish_wait(src->c);
+}
+
+int udpcap_source__open(const char *ring, const struct udpcap_source_opts *opts,
+			struct udpcap_source **ret_src)
+{
+	struct udpcap_consumer_opts copts = { .sz = sizeof(copts) };
+	struct udpcap_source_opts o;
+	struct udpcap_source *src;
+	uint64_t deadline;
+	int r;
+
+	if (!ring || !*ring || !ret_src)
+		return -EINVAL;
+	r = source_opts_get(opts, &o);
+	if (r < 0)
+		return r;
+
+	src = calloc(1, sizeof(*src));
+	if (!src)
+		return -ENOMEM;
+	src->epfd = -1;
+	src->ring = strdup(ring);
+	src->dir = o.dir ? strdup(o.dir) : NULL;
+	if (!src->ring || (o.dir && !src->dir)) {
+		r = -ENOMEM;
+		goto err;
+	}
+	src->check_ns = (uint64_t)(o.check_interval_ms ?: SOURCE_CHECK_MS_DEFAULT) * 1000000u;
+	copts.dir = src->dir;
+
+	deadline = mono_ns() + (uint64_t)o.wait_timeout_ms * 1000000u;
+	for (;;) {
+		uint64_t now;
+
+		r = udpcap_consumer__open(src->ring, &copts, &src->c);
+		if (r != -ENOENT || !o.wait_for_ring)
+			break;
+		now = mono_ns();
+		if (o.wait_timeout_ms && now >= deadline)
+			break;
+		if (o.wait_timeout_ms && deadline - now < SOURCE_WAIT_STEP_MS * 1000000ull)
+			sleep_ms((uint32_t)((deadline - now) / 1000000u) + 1);
+		else
+			sleep_ms(SOURCE_WAIT_STEP_MS);
+	}
+	if (r < 0)
+		goto err;
+
+	src->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (src->epfd < 0) {
+		r = -errno;
+		goto err;
+	}
+	r = source_watch(src);
+	if (r < 0)
+		goto err;
+	src->next_check_ns = mono_ns() + src->check_ns;
+	*ret_src = src;
+	return 0;
+err:
+	udpcap_source__close(src);
+	return r;
+}
+
+/*
+ * The ring is empty or closed (@closed): is it still the daemon's? If not,
+ * follow the daemon to its new ring. Returns 1 when re-attached (packets
+ * may be waiting), 0 when nothing changed or the ring is not back yet, or a
+ * fatal -errno from the liveness check.
+ */
+static int source_follow(struct udpcap_source *src, bool closed)
+{
+	int r;
+
+	if (!src->detached && !closed) {
+		r = udpcap_consumer__check(src->c);
+		if (r == 0)
+			return 0;
+		if (r != -ESTALE && r != -ENOENT)
+			return r;
+	}
+	source_release(src);
+	r = udpcap_consumer__reattach(src->c);
+	if (r < 0) {
+		/*
+		 * Not back yet (-ENOENT), half created, or briefly taken by
+		 * another reader: stay detached and try again on a later idle
+		 * call. The caller sees it in udpcap_source__stats().attached.
+		 */
+		if (!src->detached)
+			source_unwatch(src);
+		src->detached = true;
+		return 0;
+	}
+	src->detached = false;
+	src->waiting = false;
+	src->unreleased = 0;
+	r = source_watch(src);
+	if (r < 0)
+		return r;
+	return 1;
+}
+
+int udpcap_source__next(struct udpcap_source *src, struct udpcap_pkt *ret_pkt)
+{
+	struct udpcap_pkt pkt;
+	bool closed = false;
+	uint64_t now;
+	int r;
+
+	source_finish_wait(src);
+	if (!src->detached) {
+		for (int skips = 0;; skips++) {
+			r = udpcap_consumer__next(src->c, &pkt);
+			if (r != -EBADMSG)
+				break;
+			/* Counted by the consumer; give the caller a turn now and then. */
+			if (skips == SOURCE_CORRUPT_SKIPS) {
+				src->pending = true;
+				return 0;
+			}
+		}
+		if (r == 1) {
+			src->outstanding++;
+			src->pending = true;
+			*ret_pkt = pkt;
+			return 1;
+		}
+		if (r == -EPIPE)
+			closed = true;
+		else if (r < 0)
+			return r;
+	}
+
+	src->pending = false;
+	source_release(src);
+	/* Re-attaching unmaps the old ring: not while the caller holds a packet. */
+	if (src->outstanding)
+		return 0;
+
+	now = mono_ns();
+	if (!closed && now < src->next_check_ns)
+		return 0;
+	src->next_check_ns = now + src->check_ns;
+	r = source_follow(src, closed);
+	if (r < 0)
+		return r;
+	if (r == 1)
+		src->pending = true;
+	return 0;
+}
+
+void udpcap_source__done(struct udpcap_source *src)
+{
+	if (!src->outstanding)
+		return;
+	src->outstanding--;
+	src->unreleased++;
+	if (src->unreleased >= SOURCE_RELEASE_BATCH)
+		source_release(src);
+}
+
+int udpcap_source__fd(const struct udpcap_source *src)
+{
+	return src->epfd;
+}
+
+int udpcap_source__timeout(struct udpcap_source *src)
+{
+	uint64_t now;
+
+	if (src->pending)
+		return 0;
+	if (!src->detached && !src->waiting) {
+		/* The producer may be waiting for space: give it back before sleeping. */
+		source_release(src);
+		src->waiting = true;
+		if (udpcap_consumer__prepare_wait(src->c) != 0) {
+			src->pending = true;
+			return 0;
+		}
+	}
+	now = mono_ns();
+	if (now >= src->next_check_ns)
+		return 0;
+	/* Round up: waking a little late is fine, waking early would spin. */
+	return (int)((src->next_check_ns - now + 999999u) / 1000000u);
+}
+
+int udpcap_source__stats(const struct udpcap_source *src, struct udpcap_source_stats *ret)
+{
+	struct udpcap_consumer_stats cs;
+	int r;
+
+	r = udpcap_consumer__stats(src->c, &cs);
+	if (r < 0)
+		return r;
+	ret->received = cs.received;
+	ret->bytes = cs.bytes;
+	ret->corrupt = cs.corrupt;
+	ret->dropped = cs.dropped + cs.corrupt;
+	ret->link = ret->received + ret->dropped;
+	ret->reattaches = cs.reattaches;
+	ret->attached = !src->detached;
+	return 0;
+}
+
+uint16_t udpcap_source__linktype(const struct udpcap_source *src)
+{
+	return udpcap_consumer__linktype(src->c);
+}
+
+const char *udpcap_source__path(const struct udpcap_source *src)
+{
+	return udpcap_consumer__path(src->c);
+}
+
+void udpcap_source__close(struct udpcap_source *src)
+{
+	if (!src)
+		return;
+	udpcap_consumer__close(src->c);
+	if (src->epfd >= 0)
+		close(src->epfd);
+	free(src->ring);
+	free(src->dir);
+	free(src);
+}
+
+const char *udpcap_source__strerror(const char *ring, const struct udpcap_source_opts *opts,
+				    int err, char *buf, size_t len)
+{
+	struct udpcap_consumer_opts copts = { .sz = sizeof(copts) };
+	struct udpcap_source_opts o;
+	char path[PATH_MAX];
+	char ebuf[128];
+	pid_t holder;
+
+	if (!buf || !len)
+		return buf;
+	if (!ring)
+		ring = "(null)";
+	if (source_opts_get(opts, &o) < 0)
+		memset(&o, 0, sizeof(o));
+	copts.dir = o.dir;
+	if (strchr(ring, '/'))
+		snprintf(path, sizeof(path), "%s", ring);
+	else
+		snprintf(path, sizeof(path), "%s/%s", o.dir ? o.dir : UDPCAP_DEFAULT_RING_DIR, ring);
+
+	switch (-err) {
+	case ENOENT:
+		if (o.wait_for_ring && o.wait_timeout_ms)
+			snprintf(buf, len, "ring %s did not appear within %u ms (is udpcapd running with a ring named \"%s\"?)",
+				 path, o.wait_timeout_ms, ring);
+		else
+			snprintf(buf, len, "ring %s does not exist (is udpcapd running with a ring named \"%s\"?)",
+				 path, ring);
+		break;
+	case EBUSY:
+		holder = udpcap_consumer__holder(ring, &copts);
+		if (holder > 0)
+			snprintf(buf, len, "ring %s is already being read by pid %d (a ring has exactly one consumer)",
+				 path, (int)holder);
+		else
+			snprintf(buf, len, "ring %s is already being read by another process (a ring has exactly one consumer)",
+				 path);
+		break;
+	case EBADMSG:
+		snprintf(buf, len, "%s is not a udpcap ring (bad header)", path);
+		break;
+	case EPROTO:
+		snprintf(buf, len, "ring %s has another format version (udpcapd and libudpcap differ)", path);
+		break;
+	case EACCES:
+	case EPERM:
+		snprintf(buf, len, "no permission to read ring %s (join the ring's group)", path);
+		break;
+	default:
+		snprintf(buf, len, "cannot attach to ring %s: %s", path,
+			 strerror_r(err < 0 ? -err : err, ebuf, sizeof(ebuf)));
+		break;
+	}
+	return buf;
+}
