@@ -45,6 +45,7 @@ def check_tree(destdir, a):
 		(a["unitdir"], "udpcapd.service"),
 		(a["sysusersdir"], "udpcapd.conf"),
 		(a["tmpfilesdir"], "udpcapd.conf"),
+		(a["sysctldir"], "60-udpcapd.conf"),
 		(a["mandir"] + "/man8", "udpcapd.8"),
 		(a["mandir"] + "/man8", "udpcapctl.8"),
 		(a["mandir"] + "/man5", "udpcapd.conf.5"),
@@ -221,6 +222,26 @@ def check_unit(destdir, a, work):
 			fail("unexpected capability exposure: " + line.strip())
 
 
+def check_sysctl(destdir, a):
+	p = rooted(destdir, os.path.join(a["sysctldir"], "60-udpcapd.conf"))
+	if not os.path.exists(p):
+		return
+	n = 0
+	for i, line in enumerate(open(p), 1):
+		line = line.strip()
+		if not line or line[0] in "#;":
+			continue
+		k, sep, v = line.partition("=")
+		k, v = k.strip(), v.strip()
+		if not sep or not os.path.exists("/proc/sys/" + k.replace(".", "/")) or not v.isdigit():
+			fail("%s:%d: not a known 'key = number' sysctl: %s" % (p, i, line))
+		n += 1
+	if n == 0:
+		fail(p + " sets nothing")
+	else:
+		ok("sysctl.d: %d known key(s)" % n)
+
+
 def check_users_tmpfiles(destdir, a, work):
 	sysusers = rooted(destdir, os.path.join(a["sysusersdir"], "udpcapd.conf"))
 	tmpfiles = rooted(destdir, os.path.join(a["tmpfilesdir"], "udpcapd.conf"))
@@ -284,6 +305,7 @@ def main():
 			check_pkgconfig(destdir, a, work)
 			check_man(destdir, a)
 			check_unit(destdir, a, work)
+			check_sysctl(destdir, a)
 			check_users_tmpfiles(destdir, a, work)
 	finally:
 		shutil.rmtree(work, ignore_errors=True)
