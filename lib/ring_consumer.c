@@ -1,0 +1,526 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * libudpcap ring, consumer side. See ring_internal.h for the contract and
+ * docs/ring-format.md for the format.
+ *
+ * The consumer trusts nothing in the shared memory: the geometry is
+ * validated once at attach and kept privately, the producer index is
+ * validated on every refill, and every record header is bounds-checked
+ * (from a single read) before anything in it is used.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ring_internal.h"
+
+/* Write the consumer index back after this many released records (or a
+ * quarter of the ring), and whenever the ring runs empty. */
+#define RELEASE_BATCH 64u
+
+struct ring_att {
+	struct udpcap_ring_shm *shm;
+	const uint8_t *data;
+	size_t map_len;
+	uint64_t cap, mask;
+	int fd;
+	dev_t dev;
+	ino_t ino;
+	uint32_t generation;
+	uint16_t linktype;
+	uint64_t drop_base; /* full + upstream + reset packets at attach */
+};
+
+struct udpcap_consumer {
+	struct ring_att a;
+	uint64_t pos;	  /* next record to read */
+	uint64_t prod;	  /* last validated producer index, pos <= prod */
+	uint64_t rel;	  /* released by the caller */
+	uint64_t flushed; /* last value stored to shm->cons */
+	uint32_t unflushed;
+	int wake_fd;
+	char *path;
+	struct udpcap_consumer_stats st;
+	uint64_t dropped_before; /* from earlier attachments */
+};
+
+static uint64_t drop_counters(const struct udpcap_ring_shm *h)
+{
+	/* Relaxed: statistics only. */
+	return shm_load_relaxed(&h->full_packets) + shm_load_relaxed(&h->upstream_drops) +
+	       shm_load_relaxed(&h->reset_packets);
+}
+
+static void att_free(struct ring_att *a)
+{
+	if (a->shm && a->shm != MAP_FAILED)
+		munmap(a->shm, a->map_len);
+	if (a->fd >= 0)
+		close(a->fd); /* drops both locks */
+	a->shm = NULL;
+	a->fd = -1;
+}
+
+/* Take the ring's consumer locks on @fd: -EBUSY if another consumer has it. */
+static int take_lock(int fd)
+{
+	struct flock fl = {
+		.l_type = F_WRLCK,
+		.l_whence = SEEK_SET,
+		.l_start = UDPCAP_LOCK_EXCL_START,
+		.l_len = 1,
+	};
+
+	if (fcntl(fd, F_OFD_SETLK, &fl) < 0)
+		return errno == EAGAIN || errno == EACCES ? -EBUSY : -errno;
+	fl = (struct flock){
+		.l_type = F_WRLCK,
+		.l_whence = SEEK_SET,
+		.l_start = UDPCAP_LOCK_PID_START,
+		.l_len = 1,
+	};
+	/* Best effort: only names us to udpcap_consumer__holder(). */
+	(void)fcntl(fd, F_SETLK, &fl);
+	return 0;
+}
+
+static int att_open(const char *path, struct ring_att *ret)
+{
+	struct ring_att a = {.fd = -1, .shm = MAP_FAILED};
+	struct stat st;
+	int err;
+
+	a.fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	if (a.fd < 0)
+		return -errno;
+	if (fstat(a.fd, &st) < 0) {
+		err = -errno;
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size < UDPCAP_RING_HDR_SIZE) {
+		err = -EBADMSG;
+		goto fail;
+	}
+	err = take_lock(a.fd);
+	if (err)
+		goto fail;
+	a.map_len = (size_t)st.st_size;
+	a.shm = mmap(NULL, a.map_len, PROT_READ | PROT_WRITE, MAP_SHARED, a.fd, 0);
+	if (a.shm == MAP_FAILED) {
+		err = -errno;
+		goto fail;
+	}
+	err = ring_check_header(a.shm, (uint64_t)st.st_size);
+	if (err)
+		goto fail;
+	/* We never write records: make a stray write fault here, not corrupt. */
+	if (mprotect((uint8_t *)a.shm + UDPCAP_RING_HDR_SIZE, a.map_len - UDPCAP_RING_HDR_SIZE,
+		     PROT_READ) < 0) {
+		err = -errno;
+		goto fail;
+	}
+	a.data = (const uint8_t *)a.shm + UDPCAP_RING_HDR_SIZE;
+	a.cap = a.shm->capacity;
+	a.mask = a.cap - 1;
+	a.dev = st.st_dev;
+	a.ino = st.st_ino;
+	a.generation = a.shm->generation;
+	a.linktype = a.shm->linktype;
+	a.drop_base = drop_counters(a.shm);
+	*ret = a;
+	return 0;
+fail:
+	att_free(&a);
+	return err;
+}
+
+/* Where reading starts: the shared consumer index if it is plausible (a
+ * consumer before us released up to there), else the producer's. */
+static void att_start(struct udpcap_consumer *c)
+{
+	struct udpcap_ring_shm *h = c->a.shm;
+	/* Acquire, partner of the producer's store-release in publish(). */
+	uint64_t p = shm_load_acquire(&h->prod) & ~7ull;
+	/* Relaxed: validated below; we are its only legitimate writer now. */
+	uint64_t s = shm_load_relaxed(&h->cons);
+
+	if ((s & 7) || p - s > c->a.cap) {
+		s = p;
+		c->st.corrupt++;
+	}
+	c->pos = c->prod = c->rel = c->flushed = s;
+	c->unflushed = 0;
+	/* Release, partner of the producer's acquire in refresh_cons(). */
+	shm_store_release(&h->cons, s);
+	/* Relaxed: informational, read by ring_lock_holder() as a fallback. */
+	shm_store_relaxed(&h->consumer_pid, (int32_t)getpid());
+	shm_store_relaxed(&h->sleeping, 0u);
+}
+
+static void flush_release(struct udpcap_consumer *c)
+{
+	/* Release, partner of the producer's load-acquire in refresh_cons():
+	 * our reads of the released records are done before it reuses them. */
+	shm_store_release(&c->a.shm->cons, c->rel);
+	c->flushed = c->rel;
+	c->unflushed = 0;
+}
+
+/* Resynchronise after a bad producer index or record: skip to @to. */
+static int corrupt(struct udpcap_consumer *c, uint64_t to)
+{
+	c->st.corrupt++;
+	c->pos = c->prod = c->rel = to;
+	flush_release(c);
+	return -EBADMSG;
+}
+
+/*
+ * Called when everything up to the last known producer index was read.
+ * Returns > 0 if new records are there, 0 if the ring is empty, -EBADMSG.
+ */
+static int refill(struct udpcap_consumer *c)
+{
+	struct udpcap_ring_shm *h = c->a.shm;
+	uint64_t p, s;
+
+	if (c->rel != c->flushed)
+		flush_release(c);
+	/* Relaxed: our own field; it changes under us only when the producer
+	 * reset the ring (a store-release there), and then we skip forward. */
+	s = shm_load_relaxed(&h->cons);
+	/* Acquire, partner of the store-release in udpcap_ring__publish():
+	 * the records below p are visible. */
+	p = shm_load_acquire(&h->prod);
+	if ((p & 7) || p - c->pos > c->a.cap)
+		return corrupt(c, p & ~7ull);
+	if (s != c->flushed) {
+		if (!(s & 7) && s - c->pos <= p - c->pos) {
+			/* The producer reset the ring: it counted what we skip. */
+			c->pos = c->rel = c->flushed = s;
+			c->unflushed = 0;
+		} else {
+			flush_release(c); /* someone scribbled: put ours back */
+		}
+	}
+	c->prod = p;
+	return p != c->pos;
+}
+
+/* The record walker: next() without touching received/bytes. */
+static int walk(struct udpcap_consumer *c, struct udpcap_pkt *ret_pkt)
+{
+	for (;;) {
+		const struct udpcap_ring_rec *rec;
+		struct udpcap_pkt_meta meta;
+		uint64_t off, avail;
+		uint32_t len, type;
+		int r;
+
+		if (c->pos == c->prod) {
+			r = refill(c);
+			if (r < 0)
+				return r;
+			if (r == 0) {
+				/* Acquire, partner of the store-release of closed
+				 * in udpcap_ring__close() / a replacing create. */
+				if (!shm_load_acquire(&c->a.shm->closed))
+					return 0;
+				r = refill(c);
+				if (r <= 0)
+					return r < 0 ? r : -EPIPE;
+			}
+		}
+		off = c->pos & c->a.mask;
+		avail = c->prod - c->pos;
+		rec = (const void *)(c->a.data + off);
+		/* One read of each field: the producer could rewrite it. */
+		len = __atomic_load_n(&rec->len, __ATOMIC_RELAXED);
+		type = __atomic_load_n(&rec->type, __ATOMIC_RELAXED);
+		if (len < UDPCAP_PAD_HDR || (len & 7) || len > avail || len > c->a.cap - off)
+			return corrupt(c, c->prod);
+		if (type == UDPCAP_REC_PAD) {
+			if (off + len != c->a.cap)
+				return corrupt(c, c->prod);
+			if (c->rel == c->pos)
+				c->rel += len; /* nothing held before it */
+			c->pos += len;
+			continue;
+		}
+		if (type != UDPCAP_REC_PKT || len < UDPCAP_REC_HDR)
+			return corrupt(c, c->prod);
+		memcpy(&meta, &rec->meta, sizeof(meta));
+		if (meta.caplen > UDPCAP_RING_MAX_CAPLEN || udpcap_rec_len(meta.caplen) != len)
+			return corrupt(c, c->prod);
+		c->pos += len;
+		c->unflushed++;
+		ret_pkt->meta = meta;
+		ret_pkt->data = (const uint8_t *)rec + UDPCAP_REC_HDR;
+		return 1;
+	}
+}
+
+UDPCAP_API int udpcap_consumer__next(struct udpcap_consumer *c, struct udpcap_pkt *ret_pkt)
+{
+	int r = walk(c, ret_pkt);
+
+	if (r == 1) {
+		c->st.received++;
+		c->st.bytes += ret_pkt->meta.caplen;
+	}
+	return r;
+}
+
+UDPCAP_API void udpcap_consumer__release(struct udpcap_consumer *c)
+{
+	c->rel = c->pos;
+	if (c->unflushed >= RELEASE_BATCH || c->rel - c->flushed >= c->a.cap / 4)
+		flush_release(c);
+}
+
+UDPCAP_API int udpcap_consumer__fd(const struct udpcap_consumer *c)
+{
+	return c->wake_fd;
+}
+
+UDPCAP_API int udpcap_consumer__prepare_wait(struct udpcap_consumer *c)
+{
+	struct udpcap_ring_shm *h = c->a.shm;
+	uint64_t p;
+
+	if (c->pos != c->prod)
+		return 1;
+	if (c->rel != c->flushed)
+		flush_release(c);
+	/*
+	 * Dekker with udpcap_ring__publish(): store sleeping, full fence, load
+	 * prod; the producer stores prod, full fence, loads sleeping. Either
+	 * we see its new prod here, or it sees our flag and writes the FIFO.
+	 */
+	shm_store_relaxed(&h->sleeping, 1u);
+	shm_fence();
+	/* Acquire, partner of the store-release in udpcap_ring__publish(). */
+	p = shm_load_acquire(&h->prod);
+	/* Acquire, partner of the store-release of closed (see walk()). */
+	if (p != c->pos || shm_load_acquire(&h->closed)) {
+		shm_store_relaxed(&h->sleeping, 0u);
+		return 1;
+	}
+	return 0;
+}
+
+UDPCAP_API void udpcap_consumer__finish_wait(struct udpcap_consumer *c)
+{
+	char buf[64];
+
+	/* Relaxed: a stale 1 costs the producer one spare write(2). */
+	shm_store_relaxed(&c->a.shm->sleeping, 0u);
+	while (read(c->wake_fd, buf, sizeof(buf)) > 0)
+		;
+}
+
+UDPCAP_API int udpcap_consumer__wait(struct udpcap_consumer *c, int timeout_ms)
+{
+	struct pollfd pfd = {.fd = c->wake_fd, .events = POLLIN};
+	int r;
+
+	if (udpcap_consumer__prepare_wait(c))
+		return 1;
+	r = poll(&pfd, 1, timeout_ms);
+	udpcap_consumer__finish_wait(c);
+	if (r < 0 && errno != EINTR)
+		return -errno;
+	/* Acquire, partners as in prepare_wait(). */
+	return shm_load_acquire(&c->a.shm->prod) != c->pos ||
+	       shm_load_acquire(&c->a.shm->closed) != 0;
+}
+
+UDPCAP_API int udpcap_consumer__check(struct udpcap_consumer *c)
+{
+	struct stat st;
+
+	if (stat(c->path, &st) < 0)
+		return errno == ENOENT ? -ESTALE : -errno;
+	if (st.st_dev != c->a.dev || st.st_ino != c->a.ino)
+		return -ESTALE;
+	/* Relaxed: a hint; next() re-checks with acquire. */
+	if (shm_load_relaxed(&c->a.shm->closed))
+		return -ESTALE;
+	return 0;
+}
+
+static int open_wake(const char *ring_path, int *ret_fd)
+{
+	char *wpath;
+	struct stat st;
+	int fd, err = 0;
+
+	err = ring_wake_path(ring_path, &wpath);
+	if (err)
+		return err;
+	/* O_RDWR: with a writer of our own the FIFO never reports POLLHUP, so
+	 * a dead producer cannot make poll() spin. */
+	fd = open(wpath, O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+	free(wpath);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode)) {
+		close(fd);
+		return -EBADMSG;
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
+UDPCAP_API int udpcap_consumer__open(const char *ring, const struct udpcap_consumer_opts *opts,
+				     struct udpcap_consumer **ret_consumer)
+{
+	const char *dir = NULL;
+	struct udpcap_consumer *c;
+	int err;
+
+	if (!ret_consumer)
+		return -EINVAL;
+	if (opts) {
+		if (opts->sz < offsetof(struct udpcap_consumer_opts, dir) + sizeof(opts->dir))
+			return -EINVAL;
+		dir = opts->dir;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->a.fd = c->wake_fd = -1;
+	err = ring_path(ring, dir, &c->path);
+	if (err)
+		goto fail;
+	err = att_open(c->path, &c->a);
+	if (err)
+		goto fail;
+	err = open_wake(c->path, &c->wake_fd);
+	if (err)
+		goto fail;
+	att_start(c);
+	*ret_consumer = c;
+	return 0;
+fail:
+	udpcap_consumer__close(c);
+	return err;
+}
+
+UDPCAP_API pid_t udpcap_consumer__holder(const char *ring, const struct udpcap_consumer_opts *opts)
+{
+	const struct udpcap_ring_shm *h;
+	char *path;
+	pid_t pid;
+	int fd;
+
+	if (opts && opts->sz < offsetof(struct udpcap_consumer_opts, dir) + sizeof(opts->dir))
+		return 0;
+	if (ring_path(ring, opts ? opts->dir : NULL, &path))
+		return 0;
+	if (ring_map_header(path, &fd, &h)) {
+		free(path);
+		return 0;
+	}
+	pid = ring_lock_holder(fd, h);
+	munmap((void *)h, UDPCAP_RING_HDR_SIZE);
+	close(fd);
+	free(path);
+	return pid;
+}
+
+static uint64_t dropped_now(const struct udpcap_consumer *c)
+{
+	uint64_t now = drop_counters(c->a.shm);
+
+	return c->dropped_before + (now > c->a.drop_base ? now - c->a.drop_base : 0);
+}
+
+UDPCAP_API int udpcap_consumer__reattach(struct udpcap_consumer *c)
+{
+	struct udpcap_pkt pkt;
+	struct ring_att n;
+	uint64_t budget, leftover;
+	struct stat st;
+	int wfd, err, r;
+
+	if (stat(c->path, &st) < 0)
+		return -errno;
+	if (st.st_dev == c->a.dev && st.st_ino == c->a.ino)
+		return shm_load_relaxed(&c->a.shm->closed) ? -ENOENT : 0;
+	err = att_open(c->path, &n);
+	if (err)
+		return err;
+	err = open_wake(c->path, &wfd);
+	if (err) {
+		att_free(&n);
+		return err;
+	}
+	/* Keep the descriptor number: callers registered it in their loop. */
+	if (dup3(wfd, c->wake_fd, O_CLOEXEC) < 0) {
+		err = -errno;
+		close(wfd);
+		att_free(&n);
+		return err;
+	}
+	close(wfd);
+
+	/* What the old ring still held can never be read now: count it. The
+	 * walk is bounded: each step consumes at least 8 bytes or resyncs. */
+	for (budget = c->a.cap / 8 + 2, leftover = 0; budget--;) {
+		r = walk(c, &pkt);
+		if (r == 0 || r == -EPIPE)
+			break;
+		leftover += r == 1;
+		c->rel = c->pos;
+	}
+	c->dropped_before = dropped_now(c) + leftover;
+	att_free(&c->a);
+	/* A new ring's drops all happened while we were its consumer-to-be. */
+	if (n.generation != c->a.generation)
+		n.drop_base = 0;
+	c->a = n;
+	att_start(c);
+	c->st.reattaches++;
+	return 0;
+}
+
+UDPCAP_API int udpcap_consumer__stats(const struct udpcap_consumer *c,
+				      struct udpcap_consumer_stats *ret)
+{
+	*ret = c->st;
+	ret->dropped = dropped_now(c);
+	return 0;
+}
+
+UDPCAP_API uint16_t udpcap_consumer__linktype(const struct udpcap_consumer *c)
+{
+	return c->a.linktype;
+}
+
+UDPCAP_API const char *udpcap_consumer__path(const struct udpcap_consumer *c)
+{
+	return c->path;
+}
+
+UDPCAP_API void udpcap_consumer__close(struct udpcap_consumer *c)
+{
+	if (!c)
+		return;
+	if (c->a.shm && c->a.shm != MAP_FAILED) {
+		/* Let the next consumer resume after what we gave back. */
+		if (c->rel != c->flushed)
+			flush_release(c);
+		shm_store_relaxed(&c->a.shm->sleeping, 0u);
+	}
+	att_free(&c->a);
+	if (c->wake_fd >= 0)
+		close(c->wake_fd);
+	free(c->path);
+	free(c);
+}
