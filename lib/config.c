@@ -1,1 +1,535 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * udpcapd.conf: the dispatcher around libinih. inih splits lines into
+ * "key = value"; this file feeds it lines (counting them, since Debian's
+ * inih is built without INI_HANDLER_LINENO), tracks sections itself (inih
+ * does not report empty ones), routes each key to its section's keyword
+ * table, reports every error as "FILE:LINE: message", and validates what
+ * spans keys once the whole file is read.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config_internal.h"
+#include "udpcap-build.h"
+
+#define CFG_MAX_FILE (1u << 20)
+
+void cfg_error(struct cfg *c, unsigned line, const char *fmt, ...)
+{
+	char msg[512];
+	char full[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(full, sizeof(full), "%s:%u: %s", c->name, line, msg);
+	c->errors++;
+	if (c->on_error)
+		c->on_error(c->ctx, full);
+}
+
+/* Edit distance, for "did you mean". Names are short: a 2-row table. */
+static unsigned distance(const char *a, const char *b)
+{
+	unsigned row[2][65], i, j;
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la > 64 || lb > 64)
+		return 99;
+	for (j = 0; j <= lb; j++)
+		row[0][j] = j;
+	for (i = 1; i <= la; i++) {
+		unsigned *cur = row[i & 1], *prev = row[(i - 1) & 1];
+
+		cur[0] = i;
+		for (j = 1; j <= lb; j++) {
+			unsigned sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+			unsigned del = prev[j] + 1, ins = cur[j - 1] + 1;
+
+			cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+		}
+	}
+	return row[la & 1][lb];
+}
+
+/* The closest of @names (stride @stride bytes apart) to @word, or NULL if none is close. */
+static const char *nearest(const char *word, const char *const *names, size_t stride)
+{
+	const char *best = NULL;
+	unsigned best_d = 99;
+	const char *const *p;
+
+	for (p = names; *p; p = (const char *const *)((const char *)p + stride)) {
+		unsigned d = distance(word, *p);
+
+		if (d < best_d) {
+			best_d = d;
+			best = *p;
+		}
+	}
+	if (!best || best_d > 2 + strlen(best) / 4)
+		return NULL;
+	return best;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+static void section_begin(struct cfg *c, char *inside)
+{
+	const struct cfg_section *s;
+	char *word = trim(inside), *arg;
+	unsigned idx;
+
+	c->section = NULL;
+	c->listener = NULL;
+	c->bad_section = true;
+	memset(c->key_lines, 0, sizeof(c->key_lines));
+
+	arg = word + strcspn(word, " \t");
+	if (*arg) {
+		*arg++ = '\0';
+		arg = trim(arg);
+	}
+	for (s = cfg_sections; s->name; s++)
+		if (!strcasecmp(s->name, word))
+			break;
+	if (!s->name) {
+		const char *near = nearest(word, &cfg_sections[0].name, sizeof(cfg_sections[0]));
+
+		if (near)
+			cfg_error(c, c->lineno, "unknown section [%s]; did you mean [%s]?", word,
+				  near);
+		else
+			cfg_error(c, c->lineno, "unknown section [%s]", word);
+		return;
+	}
+	idx = (unsigned)(s - cfg_sections);
+	if (!s->named) {
+		if (*arg) {
+			cfg_error(c, c->lineno, "section [%s] takes no name (found '%s')", s->name,
+				  arg);
+			return;
+		}
+		if (c->section_seen[idx]) {
+			cfg_error(c, c->lineno, "duplicate section [%s] (first at line %u)",
+				  s->name, c->section_seen[idx]);
+			return;
+		}
+		c->section_seen[idx] = c->lineno;
+		c->section = s;
+		c->bad_section = false;
+		return;
+	}
+
+	/* [listener NAME] */
+	{
+		struct udpcap_config *cfg = c->config;
+		struct udpcap_config_listener *l;
+		const char *p;
+		size_t i;
+
+		if (!*arg) {
+			cfg_error(c, c->lineno, "[%s] needs a name: [%s NAME]", s->name, s->name);
+			return;
+		}
+		for (p = arg; *p; p++) {
+			if (!(*p == '-' || *p == '_' || *p == '.' || (*p >= '0' && *p <= '9') ||
+			      (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z'))) {
+				cfg_error(c, c->lineno,
+					  "listener name '%s' may contain only letters, digits, "
+					  "'-', '_' and '.'",
+					  arg);
+				return;
+			}
+		}
+		if (strlen(arg) >= sizeof(l->name)) {
+			cfg_error(c, c->lineno, "listener name '%s' is too long (max %zu)", arg,
+				  sizeof(l->name) - 1);
+			return;
+		}
+		for (i = 0; i < cfg->listener_count; i++) {
+			if (!strcmp(cfg->listeners[i].name, arg)) {
+				cfg_error(c, c->lineno, "duplicate [listener %s] (first at line %u)",
+					  arg, cfg->listeners[i].line);
+				return;
+			}
+		}
+		if (cfg->listener_count >= UDPCAP_CONFIG_MAX_LISTENERS) {
+			cfg_error(c, c->lineno, "too many listeners (max %u)",
+				  UDPCAP_CONFIG_MAX_LISTENERS);
+			return;
+		}
+		l = &cfg->listeners[cfg->listener_count++];
+		memset(l, 0, sizeof(*l));
+		snprintf(l->name, sizeof(l->name), "%s", arg);
+		l->encap.type = UDPCAP_ENCAP_VXLAN;
+		l->encap.linktype = UDPCAP_LINKTYPE_EN10MB;
+		l->line = c->lineno;
+		memset(&c->lines[l - cfg->listeners], 0, sizeof(c->lines[0]));
+		c->listener = l;
+		c->section = s;
+		c->bad_section = false;
+	}
+}
+
+/*
+ * inih's line reader: hands out one line of the text at a time, counting
+ * lines, and sees each section header first. Leading blanks are removed
+ * so an indented line is an ordinary line, not an inih continuation.
+ */
+static char *cfg_reader(char *str, int num, void *stream)
+{
+	struct cfg *c = stream;
+	const char *start = c->pos, *eol;
+	size_t len;
+	char *line;
+
+	if (!start || !*start)
+		return NULL;
+	eol = strchr(start, '\n');
+	len = eol ? (size_t)(eol - start) : strlen(start);
+	c->pos = eol ? eol + 1 : start + len;
+	c->lineno++;
+	while (len && (*start == ' ' || *start == '\t')) {
+		start++;
+		len--;
+	}
+	if (len >= (size_t)num - 1) {
+		cfg_error(c, c->lineno, "line is too long (max %d characters); split allow = "
+			  "and vni = lists over several lines", num - 2);
+		str[0] = '\n';
+		str[1] = '\0';
+		return str;
+	}
+	memcpy(str, start, len);
+	str[len] = '\n';
+	str[len + 1] = '\0';
+
+	line = str;
+	if (*line == '[') {
+		char *close = strchr(line, ']');
+		char *rest;
+
+		if (!close) {
+			cfg_error(c, c->lineno, "section header has no closing ']'");
+			c->section = NULL;
+			c->listener = NULL;
+			c->bad_section = true;
+			str[0] = '\n';
+			str[1] = '\0';
+			return str;
+		}
+		rest = trim(close + 1);
+		if (*rest && *rest != '\n' && *rest != ';' && *rest != '#') {
+			cfg_error(c, c->lineno, "unexpected text after section header");
+		}
+		*close = '\0';
+		{
+			char inside[256];
+
+			snprintf(inside, sizeof(inside), "%s", line + 1);
+			*close = ']';
+			section_begin(c, inside);
+		}
+	} else if (*line != ';' && *line != '#' && *line != '\n' && *line != '\r' &&
+		   !strpbrk(line, "=:")) {
+		cfg_error(c, c->lineno, "expected 'key = value' or '[section]'");
+		str[0] = '\n';
+		str[1] = '\0';
+	}
+	return str;
+}
+
+static int cfg_handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct cfg *c = user;
+	const struct cfg_keyword *k;
+	char err[512];
+	const char *msg;
+	unsigned idx;
+
+	(void)section; /* sections are tracked by cfg_reader */
+	if (!c->section) {
+		/* After a bad section header (already reported) stay quiet. */
+		if (!c->bad_section)
+			cfg_error(c, c->lineno, "key '%s' outside of any section", name);
+		return 1;
+	}
+	for (k = c->section->keys; k->name; k++)
+		if (!strcasecmp(k->name, name))
+			break;
+	if (!k->name) {
+		const char *near = nearest(name, &c->section->keys[0].name,
+					   sizeof(c->section->keys[0]));
+		char where[96];
+
+		if (c->listener)
+			snprintf(where, sizeof(where), "[listener %s]", c->listener->name);
+		else
+			snprintf(where, sizeof(where), "[%s]", c->section->name);
+		if (near)
+			cfg_error(c, c->lineno, "unknown key '%s' in %s; did you mean '%s'?", name,
+				  where, near);
+		else
+			cfg_error(c, c->lineno, "unknown key '%s' in %s", name, where);
+		return 1;
+	}
+	idx = (unsigned)(k - c->section->keys);
+	if (c->key_lines[idx] && !k->repeatable) {
+		cfg_error(c, c->lineno, "duplicate key '%s' (first at line %u)", k->name,
+			  c->key_lines[idx]);
+		return 1;
+	}
+	c->key_lines[idx] = c->lineno;
+	msg = k->parse(c, value, err, sizeof(err));
+	if (msg)
+		cfg_error(c, c->lineno, "%s", msg);
+	return 1;
+}
+
+static bool sockaddr_equal(const struct udpcap_config_listener *a,
+			   const struct udpcap_config_listener *b)
+{
+	return a->addr_len == b->addr_len && !memcmp(&a->addr, &b->addr, a->addr_len);
+}
+
+/* Checks that need the whole file. */
+static void cfg_validate(struct cfg *c)
+{
+	struct udpcap_config *cfg = c->config;
+	size_t i, j;
+
+	if (!cfg->listener_count)
+		cfg_error(c, c->lineno ? c->lineno : 1,
+			  "no [listener NAME] section; at least one is required");
+	for (i = 0; i < cfg->listener_count; i++) {
+		struct udpcap_config_listener *l = &cfg->listeners[i];
+		const struct cfg_listener_lines *ln = &c->lines[i];
+
+		if (!ln->listen) {
+			cfg_error(c, l->line, "[listener %s] has no listen = ADDRESS:PORT",
+				  l->name);
+			continue;
+		}
+		for (j = 0; j < i; j++) {
+			if (c->lines[j].listen && sockaddr_equal(&cfg->listeners[j], l))
+				cfg_error(c, ln->listen,
+					  "[listener %s] listens on the same address as "
+					  "[listener %s] (line %u)",
+					  l->name, cfg->listeners[j].name, c->lines[j].listen);
+		}
+		switch (l->encap.type) {
+		case UDPCAP_ENCAP_VXLAN:
+		case UDPCAP_ENCAP_GENEVE_VXLAN:
+			if (ln->dlt && l->encap.linktype != UDPCAP_LINKTYPE_EN10MB)
+				cfg_error(c, ln->dlt,
+					  "dlt = %s does not fit encap = %s, which always "
+					  "carries Ethernet (en10mb)",
+					  udpcap_linktype_name(l->encap.linktype),
+					  udpcap_encap_name(l->encap.type));
+			l->encap.linktype = UDPCAP_LINKTYPE_EN10MB;
+			break;
+		case UDPCAP_ENCAP_GENEVE:
+			if (ln->dlt)
+				cfg_error(c, ln->dlt,
+					  "dlt does not apply to encap = geneve: each packet's "
+					  "GENEVE protocol type gives its link type");
+			l->encap.linktype = UDPCAP_LINKTYPE_EN10MB;
+			break;
+		case UDPCAP_ENCAP_RAW:
+		case UDPCAP_ENCAP_SKIP:
+			break;
+		}
+	}
+	if (cfg->receive.threads > cfg->rings.count)
+		cfg_error(c, c->threads_line,
+			  "threads = %u is more than the %u rings; a ring has one thread",
+			  cfg->receive.threads, cfg->rings.count);
+}
+
+static int config_defaults(struct udpcap_config *cfg)
+{
+	cfg->rings.count = 4;
+	cfg->rings.size = 64ull << 20;
+	cfg->rings.dir = strdup(UDPCAP_DEFAULT_RING_DIR);
+	cfg->rings.name = strdup("worker-%d");
+	cfg->receive.backend = UDPCAP_BACKEND_RECVMMSG;
+	cfg->receive.batch = 64;
+	cfg->receive.rcvbuf = 16ull << 20;
+	cfg->steering.mode = UDPCAP_STEERING_AUTO;
+	cfg->steering.hash = UDPCAP_HASH_5TUPLE;
+	cfg->control.socket = strdup(UDPCAP_DEFAULT_CONTROL_SOCKET);
+	cfg->control.mode = 0660;
+	cfg->log.level = strdup("info");
+	cfg->listeners = calloc(UDPCAP_CONFIG_MAX_LISTENERS, sizeof(*cfg->listeners));
+	if (!cfg->rings.dir || !cfg->rings.name || !cfg->control.socket || !cfg->log.level ||
+	    !cfg->listeners)
+		return -ENOMEM;
+	return 0;
+}
+
+UDPCAP_API void udpcap_config__free(struct udpcap_config *config)
+{
+	size_t i;
+
+	if (!config)
+		return;
+	for (i = 0; config->listeners && i < config->listener_count; i++) {
+		free(config->listeners[i].allow);
+		free(config->listeners[i].vni);
+	}
+	free(config->listeners);
+	free(config->path);
+	free(config->rings.dir);
+	free(config->rings.group);
+	free(config->rings.name);
+	free(config->receive.cpus);
+	free(config->control.socket);
+	free(config->control.group);
+	free(config->metrics.listen);
+	free(config->log.level);
+	free(config);
+}
+
+UDPCAP_API int udpcap_config__parse(const char *name, const char *text,
+				    udpcap_config_error_fn on_error, void *ctx,
+				    struct udpcap_config **ret_config)
+{
+	struct cfg *c;
+	struct udpcap_config *cfg;
+	int r, ret;
+
+	if (!name || !text)
+		return -EINVAL;
+	c = calloc(1, sizeof(*c));
+	cfg = calloc(1, sizeof(*cfg));
+	if (!c || !cfg || config_defaults(cfg) < 0 || !(cfg->path = strdup(name))) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	c->config = cfg;
+	c->name = name;
+	c->on_error = on_error;
+	c->ctx = ctx;
+	c->pos = text;
+	/* Skip a UTF-8 byte order mark ourselves so that line 1 is still line 1. */
+	if (!strncmp(text, "\xEF\xBB\xBF", 3))
+		c->pos += 3;
+
+	r = ini_parse_stream(cfg_reader, c, cfg_handler, c);
+	if (r > 0 && !c->errors)
+		cfg_error(c, (unsigned)r, "syntax error");
+	if (r < 0 && !c->errors) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	if (!c->oom)
+		cfg_validate(c);
+	if (c->oom) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	if (c->errors) {
+		ret = -EINVAL;
+		goto out;
+	}
+	*ret_config = cfg;
+	cfg = NULL;
+	ret = 0;
+out:
+	udpcap_config__free(cfg);
+	free(c);
+	return ret;
+}
+
+UDPCAP_API int udpcap_config__load(const char *path, udpcap_config_error_fn on_error, void *ctx,
+				   struct udpcap_config **ret_config)
+{
+	char msg[512];
+	struct stat st;
+	char *text = NULL;
+	size_t len = 0;
+	ssize_t n;
+	int fd, ret;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		snprintf(msg, sizeof(msg), "%s: cannot open: %s", path, strerror(-ret));
+		goto fail;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		ret = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+		snprintf(msg, sizeof(msg), "%s: not a regular file", path);
+		goto fail;
+	}
+	if (st.st_size > CFG_MAX_FILE) {
+		ret = -EFBIG;
+		snprintf(msg, sizeof(msg), "%s: larger than %u bytes", path, CFG_MAX_FILE);
+		goto fail;
+	}
+	text = malloc((size_t)st.st_size + 1);
+	if (!text) {
+		ret = -ENOMEM;
+		snprintf(msg, sizeof(msg), "%s: out of memory", path);
+		goto fail;
+	}
+	while (len < (size_t)st.st_size) {
+		n = read(fd, text + len, (size_t)st.st_size - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			snprintf(msg, sizeof(msg), "%s: read error: %s", path, strerror(-ret));
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	text[len] = '\0';
+	close(fd);
+	if (strlen(text) != len) {
+		/* A NUL would silently end the text: report the line it is on. */
+		unsigned line = 1;
+		size_t i;
+
+		for (i = 0; i < len && text[i]; i++)
+			line += text[i] == '\n';
+		free(text);
+		snprintf(msg, sizeof(msg), "%s:%u: line contains a NUL byte", path, line);
+		if (on_error)
+			on_error(ctx, msg);
+		return -EINVAL;
+	}
+	ret = udpcap_config__parse(path, text, on_error, ctx, ret_config);
+	free(text);
+	return ret;
+fail:
+	if (fd >= 0)
+		close(fd);
+	free(text);
+	if (on_error)
+		on_error(ctx, msg);
+	return ret;
+}

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The recvmmsg receive backend: epoll over the thread's sockets, then
+ * recvmmsg() batches until a socket is drained. Under load that is one
+ * system call per batch; one ring publish per batch.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "rx.h"
+#include "udpcapd.h"
+
+/* Batches read from one socket before looking at the others again (fairness). */
+#define MAX_ROUNDS 16
+
+struct mmsg_bufs {
+	unsigned batch;
+	struct mmsghdr *msgs;
+	struct iovec *iov;
+	struct sockaddr_storage *names;
+	uint8_t *ctrl;
+	uint8_t *data;
+};
+
+static void bufs_free(struct mmsg_bufs *b)
+{
+	free(b->msgs);
+	free(b->iov);
+	free(b->names);
+	free(b->ctrl);
+	free(b->data);
+}
+
+static void bufs_reset(struct mmsg_bufs *b, unsigned i)
+{
+	struct msghdr *mh = &b->msgs[i].msg_hdr;
+
+	mh->msg_name = &b->names[i];
+	mh->msg_namelen = sizeof(b->names[i]);
+	mh->msg_iov = &b->iov[i];
+	mh->msg_iovlen = 1;
+	mh->msg_control = b->ctrl + (size_t)i * UDPCAPD_CMSG_LEN;
+	mh->msg_controllen = UDPCAPD_CMSG_LEN;
+	mh->msg_flags = 0;
+}
+
+static int bufs_init(struct mmsg_bufs *b, unsigned batch)
+{
+	unsigned i;
+
+	memset(b, 0, sizeof(*b));
+	b->batch = batch;
+	b->msgs = calloc(batch, sizeof(*b->msgs));
+	b->iov = calloc(batch, sizeof(*b->iov));
+	b->names = calloc(batch, sizeof(*b->names));
+	b->ctrl = calloc(batch, UDPCAPD_CMSG_LEN);
+	b->data = malloc((size_t)batch * UDPCAPD_MAX_PAYLOAD);
+	if (!b->msgs || !b->iov || !b->names || !b->ctrl || !b->data) {
+		bufs_free(b);
+		return -ENOMEM;
+	}
+	for (i = 0; i < batch; i++) {
+		b->iov[i].iov_base = b->data + (size_t)i * UDPCAPD_MAX_PAYLOAD;
+		b->iov[i].iov_len = UDPCAPD_MAX_PAYLOAD;
+		bufs_reset(b, i);
+	}
+	return 0;
+}
+
+/* Read @s until it is empty (or MAX_ROUNDS batches). Returns datagrams read. */
+static unsigned drain(struct udpcapd_thread *t, struct udpcapd_sock *s, struct mmsg_bufs *b)
+{
+	unsigned rounds, total = 0;
+
+	for (rounds = 0; rounds < MAX_ROUNDS; rounds++) {
+		const struct udpcapd_filter *f;
+		struct udpcapd_rx_meta last = {0};
+		uint64_t now = 0;
+		int n, i;
+
+		n = recvmmsg(s->fd, b->msgs, b->batch, MSG_DONTWAIT, NULL);
+		if (n <= 0) {
+			if (n < 0 && errno != EAGAIN && errno != EINTR && errno != ENOMEM)
+				log_warning("recvmmsg on listener %s ring %u: %m", s->l->name,
+					    s->ring);
+			break;
+		}
+		/* acquire: pairs with the release in udpcapd_filters_swap() */
+		f = __atomic_load_n(&s->l->filter, __ATOMIC_ACQUIRE);
+		for (i = 0; i < n; i++) {
+			struct msghdr *mh = &b->msgs[i].msg_hdr;
+			struct udpcapd_rx_meta m = {0};
+			size_t len = b->msgs[i].msg_len;
+
+			udpcapd_rx_cmsgs(mh, CMSG_FIRSTHDR(mh), &m);
+			if (!m.ts_ns)
+				m.ts_ns = udpcapd_rx_fallback_ts(t, &now);
+			if (m.has_drops)
+				last = m;
+			udpcapd_rx_one(s, f, b->iov[i].iov_base,
+				       len > UDPCAPD_MAX_PAYLOAD ? UDPCAPD_MAX_PAYLOAD : len,
+				       mh->msg_flags & MSG_TRUNC, mh->msg_name, m.ts_ns);
+			bufs_reset(b, (unsigned)i);
+		}
+		if (last.has_drops)
+			udpcapd_sock_drops_update(s, last.sk_drops);
+		udpcap_ring__publish(s->r);
+		total += (unsigned)n;
+		if ((unsigned)n < b->batch)
+			break;
+	}
+	return total;
+}
+
+int udpcapd_recvmmsg_run(struct udpcapd_thread *t)
+{
+	struct epoll_event *evs = NULL;
+	struct mmsg_bufs b;
+	unsigned i;
+	int ep, r;
+
+	r = bufs_init(&b, t->d->config->receive.batch);
+	if (r < 0)
+		return r;
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	evs = calloc(t->nsocks, sizeof(*evs));
+	if (ep < 0 || !evs) {
+		r = ep < 0 ? -errno : -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < t->nsocks; i++) {
+		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &t->socks[i]};
+
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, t->socks[i].fd, &ev) < 0) {
+			r = -errno;
+			goto out;
+		}
+	}
+	while (!udpcapd_rx_stopping(t)) {
+		int n = epoll_wait(ep, evs, (int)t->nsocks, UDPCAPD_IDLE_MS);
+
+		if (n < 0 && errno != EINTR) {
+			r = -errno;
+			goto out;
+		}
+		if (n == 0)
+			for (i = 0; i < t->nsocks; i++)
+				udpcapd_sock_drops_poll(&t->socks[i]);
+		for (i = 0; i < (unsigned)(n > 0 ? n : 0); i++)
+			drain(t, evs[i].data.ptr, &b);
+		udpcapd_rx_quiescent(t);
+	}
+	r = 0;
+out:
+	for (i = 0; i < t->nsocks; i++)
+		udpcapd_sock_drops_poll(&t->socks[i]);
+	if (ep >= 0)
+		close(ep);
+	free(evs);
+	bufs_free(&b);
+	return r;
+}

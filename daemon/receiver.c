@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Receiver threads. Thread t owns rings t, t + T, t + 2T, ... and every
+ * listener's socket of those rings, so each ring has exactly one producer
+ * and each counter cell one writer. Threads are optionally pinned to the
+ * CPUs of [receive] cpus, round robin.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "udpcapd.h"
+
+static void *receiver_main(void *arg)
+{
+	struct udpcapd_thread *t = arg;
+	char name[16];
+	int r;
+
+	snprintf(name, sizeof(name), "udpcapd-rx%u", t->idx);
+	pthread_setname_np(pthread_self(), name);
+	if (t->cpu >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(t->cpu, &set);
+		r = pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+		if (r)
+			log_warning("receiver %u: cannot pin to CPU %d: %s", t->idx, t->cpu,
+				    strerror(r));
+	}
+	if (t->d->config->receive.backend == UDPCAP_BACKEND_IO_URING)
+		r = udpcapd_uring_run(t);
+	else
+		r = udpcapd_recvmmsg_run(t);
+	if (r < 0) {
+		t->error = r;
+		log_error("receiver %u stopped: %s", t->idx, strerror(-r));
+		/* A dead receiver would silently starve its rings: stop the daemon. */
+		kill(getpid(), SIGTERM);
+	}
+	__atomic_store_n(&t->exited, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static unsigned thread_count(const struct udpcapd *d)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned n = d->config->receive.threads;
+
+	if (!n)
+		n = cpus > 0 && (unsigned long)cpus < d->nrings ? (unsigned)cpus : d->nrings;
+	if (n > d->nrings)
+		n = d->nrings;
+	return n ? n : 1;
+}
+
+int udpcapd_threads_start(struct udpcapd *d)
+{
+	const struct udpcap_config *cfg = d->config;
+	unsigned i, ring, li;
+	int r;
+
+	d->nthreads = thread_count(d);
+	d->threads = calloc(d->nthreads, sizeof(*d->threads));
+	if (!d->threads)
+		return -ENOMEM;
+	for (i = 0; i < d->nthreads; i++) {
+		struct udpcapd_thread *t = &d->threads[i];
+		unsigned rings = (d->nrings - i + d->nthreads - 1) / d->nthreads;
+
+		t->d = d;
+		t->idx = i;
+		t->cpu = cfg->receive.cpu_count ? cfg->receive.cpus[i % cfg->receive.cpu_count] : -1;
+		t->socks = calloc((size_t)rings * d->nlisteners, sizeof(*t->socks));
+		if (!t->socks)
+			return -ENOMEM;
+		for (ring = i; ring < d->nrings; ring += d->nthreads) {
+			for (li = 0; li < d->nlisteners; li++) {
+				struct udpcapd_sock *s = &t->socks[t->nsocks++];
+
+				s->fd = d->listeners[li].fds[ring];
+				s->listener = li;
+				s->ring = ring;
+				s->l = &d->listeners[li];
+				s->cnt = udpcapd_cell(d, li, ring);
+				s->r = d->rings[ring];
+			}
+		}
+	}
+	for (i = 0; i < d->nthreads; i++) {
+		r = pthread_create(&d->threads[i].tid, NULL, receiver_main, &d->threads[i]);
+		if (r) {
+			log_error("cannot start receiver thread %u: %s", i, strerror(r));
+			return -r;
+		}
+		d->threads[i].started = true;
+	}
+	log_info("%u receiver threads, backend %s, batch %u", d->nthreads,
+		 cfg->receive.backend == UDPCAP_BACKEND_IO_URING ? "io_uring" : "recvmmsg",
+		 cfg->receive.batch);
+	return 0;
+}
+
+void udpcapd_threads_stop(struct udpcapd *d)
+{
+	unsigned i;
+
+	/* release: receivers see the flag at their next loop pass (acquire) */
+	__atomic_store_n(&d->stop, true, __ATOMIC_RELEASE);
+	for (i = 0; d->threads && i < d->nthreads; i++) {
+		if (d->threads[i].started)
+			pthread_join(d->threads[i].tid, NULL);
+		d->threads[i].started = false;
+	}
+}
+
+void udpcapd_threads_free(struct udpcapd *d)
+{
+	unsigned i;
+
+	for (i = 0; d->threads && i < d->nthreads; i++)
+		free(d->threads[i].socks);
+	free(d->threads);
+	d->threads = NULL;
+}

@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * udpcapd: what happens to one received datagram, shared by both receive
+ * backends (internal). This is the hot path: no system calls, no locks,
+ * no allocation; every datagram is counted as received and then either
+ * delivered into the socket's ring or counted under exactly one reason.
+ */
+#ifndef UDPCAPD_RX_H
+#define UDPCAPD_RX_H
+
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <udpcap/decap.h>
+
+#include "udpcapd.h"
+
+/* Control buffer: SCM_TIMESTAMPNS + SO_RXQ_OVFL, with room to spare. */
+#define UDPCAPD_CMSG_LEN                                                                   \
+	(CMSG_SPACE(sizeof(struct timespec)) + CMSG_SPACE(sizeof(uint32_t)) + 64)
+
+struct udpcapd_rx_meta {
+	uint64_t ts_ns;	  /* 0: no kernel timestamp */
+	uint32_t sk_drops;
+	bool has_drops;
+};
+
+/* Pull the timestamp and the socket drop counter out of a datagram's cmsgs. */
+static inline void udpcapd_rx_cmsgs(struct msghdr *mh, struct cmsghdr *first,
+				    struct udpcapd_rx_meta *m)
+{
+	struct cmsghdr *c;
+
+	for (c = first; c; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET)
+			continue;
+		if (c->cmsg_type == SCM_TIMESTAMPNS &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
+			struct timespec ts;
+
+			memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+			m->ts_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+		} else if (c->cmsg_type == SO_RXQ_OVFL && c->cmsg_len >= CMSG_LEN(sizeof(uint32_t))) {
+			memcpy(&m->sk_drops, CMSG_DATA(c), sizeof(uint32_t));
+			m->has_drops = true;
+		}
+	}
+}
+
+static inline bool udpcapd_rx_allowed(const struct udpcapd_filter *f, const struct sockaddr *src)
+{
+	size_t i;
+
+	for (i = 0; i < f->allow_count; i++)
+		if (udpcap_cidr_match(&f->allow[i], src))
+			return true;
+	return false;
+}
+
+static inline bool udpcapd_rx_vni_ok(const struct udpcapd_filter *f, const struct udpcap_decap *dc)
+{
+	size_t lo = 0, hi = f->vni_count;
+	uint32_t vni;
+
+	if (dc->flags & UDPCAP_DECAP_F_VXLAN_VNI)
+		vni = dc->vxlan_vni;
+	else if (dc->flags & UDPCAP_DECAP_F_GENEVE_VNI)
+		vni = dc->geneve_vni;
+	else
+		return false;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (f->vni[mid] == vni)
+			return true;
+		if (f->vni[mid] < vni)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+static inline void udpcapd_rx_drop(struct udpcapd_counters *cnt, enum udpcapd_drop why)
+{
+	udpcapd_counter_add(&cnt->drops[why], 1);
+}
+
+/*
+ * udpcapd_rx_one - account and deliver one datagram of socket @s.
+ * @payload, @len: what was read (at most UDPCAPD_MAX_PAYLOAD bytes)
+ * @truncated: the datagram was longer than the buffer (MSG_TRUNC)
+ */
+static inline void udpcapd_rx_one(struct udpcapd_sock *s, const struct udpcapd_filter *f,
+				  const uint8_t *payload, size_t len, bool truncated,
+				  const struct sockaddr *src, uint64_t ts_ns)
+{
+	struct udpcapd_counters *cnt = s->cnt;
+	struct udpcap_pkt_meta meta;
+	struct udpcap_decap dc;
+	enum udpcap_decap_reason r;
+
+	udpcapd_counter_add(&cnt->received, 1);
+	udpcapd_counter_add(&cnt->received_bytes, len);
+	if (__builtin_expect(truncated, 0)) {
+		udpcapd_rx_drop(cnt, UDPCAPD_DROP_TRUNCATED);
+		return;
+	}
+	if (f->allow_count && !udpcapd_rx_allowed(f, src)) {
+		udpcapd_rx_drop(cnt, UDPCAPD_DROP_NOT_ALLOWED);
+		return;
+	}
+	r = udpcap_decap(&s->l->encap, payload, len, &dc);
+	if (__builtin_expect(r != UDPCAP_DECAP_OK, 0)) {
+		udpcapd_rx_drop(cnt, (unsigned)r < UDPCAP_DECAP__COUNT
+					     ? udpcapd_drop_from_decap(r)
+					     : udpcapd_drop_from_decap(UDPCAP_DECAP_EMPTY));
+		return;
+	}
+	if (f->vni_count && !udpcapd_rx_vni_ok(f, &dc)) {
+		udpcapd_rx_drop(cnt, UDPCAPD_DROP_VNI_FILTERED);
+		return;
+	}
+	meta.ts_ns = ts_ns;
+	meta.caplen = dc.inner_len;
+	meta.origlen = dc.inner_len;
+	meta.linktype = dc.linktype;
+	meta.flags = (uint16_t)(((dc.flags & UDPCAP_DECAP_F_VXLAN_VNI) ? UDPCAP_PKT_F_VXLAN_VNI : 0) |
+				((dc.flags & UDPCAP_DECAP_F_GENEVE_VNI) ? UDPCAP_PKT_F_GENEVE_VNI : 0));
+	meta.vxlan_vni = dc.vxlan_vni;
+	meta.geneve_vni = dc.geneve_vni;
+	meta.reserved = 0;
+	if (__builtin_expect(udpcap_ring__write(s->r, &meta, payload + dc.inner_off) < 0, 0)) {
+		udpcapd_rx_drop(cnt, UDPCAPD_DROP_RING_FULL);
+		return;
+	}
+	udpcapd_counter_add(&cnt->delivered, 1);
+	udpcapd_counter_add(&cnt->bytes, dc.inner_len);
+}
+
+/* Kernel timestamp missing (should not happen): use the clock, count it. */
+static inline uint64_t udpcapd_rx_fallback_ts(struct udpcapd_thread *t, uint64_t *cached)
+{
+	if (!*cached) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		*cached = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	}
+	udpcapd_counter_add(&t->ts_fallbacks, 1);
+	return *cached;
+}
+
+/* End of a pass through a receiver's loop: it holds no filter pointer now. */
+static inline void udpcapd_rx_quiescent(struct udpcapd_thread *t)
+{
+	/* release: pairs with the acquire in filter.c's grace period */
+	__atomic_store_n(&t->quiescent, t->quiescent + 1, __ATOMIC_RELEASE);
+}
+
+static inline bool udpcapd_rx_stopping(const struct udpcapd_thread *t)
+{
+	return __atomic_load_n(&t->d->stop, __ATOMIC_ACQUIRE);
+}
+
+#endif /* UDPCAPD_RX_H */
+

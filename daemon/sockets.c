@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Listener sockets: per listener one SO_REUSEPORT UDP socket per ring
+ * (socket i feeds ring i only), all bound before steering is attached to
+ * the group. Kernel timestamps (SO_TIMESTAMPNS) and the socket's drop
+ * counter (SO_RXQ_OVFL) come with every datagram.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "steering.h"
+#include "udpcapd.h"
+
+static int setopt_int(int fd, int level, int name, int value)
+{
+	return setsockopt(fd, level, name, &value, sizeof(value)) < 0 ? -errno : 0;
+}
+
+static void format_addr(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	char host[INET6_ADDRSTRLEN];
+
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+
+		inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof(host));
+		snprintf(buf, len, "[%s]:%u", host, ntohs(s6->sin6_port));
+	} else {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
+
+		inet_ntop(AF_INET, &s4->sin_addr, host, sizeof(host));
+		snprintf(buf, len, "%s:%u", host, ntohs(s4->sin_port));
+	}
+}
+
+/* SO_RCVBUFFORCE needs CAP_NET_ADMIN; without it SO_RCVBUF is capped by rmem_max. */
+static void set_rcvbuf(int fd, uint64_t want, const char *listener, bool *warned)
+{
+	int v = (int)want, got = 0;
+	socklen_t len = sizeof(got);
+
+	if (setopt_int(fd, SOL_SOCKET, SO_RCVBUFFORCE, v) < 0)
+		setopt_int(fd, SOL_SOCKET, SO_RCVBUF, v);
+	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &len) < 0)
+		return;
+	/* The kernel reports twice the size it was given (bookkeeping overhead). */
+	if ((uint64_t)got / 2 < want && !*warned) {
+		*warned = true;
+		log_warning("listener %s: receive buffer is %d bytes, not the %llu asked for "
+			    "(rcvbuf =); raise the limit with: sysctl -w net.core.rmem_max=%llu",
+			    listener, got / 2, (unsigned long long)want,
+			    (unsigned long long)want);
+	}
+}
+
+static int open_one(struct udpcapd *d, struct udpcapd_listener *l, int *ret_fd, bool *warned)
+{
+	int fd, r;
+
+	fd = socket(l->addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	if ((r = setopt_int(fd, SOL_SOCKET, SO_REUSEPORT, 1)) < 0 ||
+	    (l->addr.ss_family == AF_INET6 && (r = setopt_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1)) < 0) ||
+	    (r = setopt_int(fd, SOL_SOCKET, SO_TIMESTAMPNS, 1)) < 0 ||
+	    (r = setopt_int(fd, SOL_SOCKET, SO_RXQ_OVFL, 1)) < 0) {
+		close(fd);
+		return r;
+	}
+	set_rcvbuf(fd, d->config->receive.rcvbuf, l->name, warned);
+	if (bind(fd, (const struct sockaddr *)&l->addr, l->addr_len) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
+/* Port 0 (tests): the first socket picks a port and the others join it. */
+static void adopt_bound_port(struct udpcapd_listener *l, int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		return;
+	if (ss.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&l->addr)->sin6_port =
+			((struct sockaddr_in6 *)&ss)->sin6_port;
+	else
+		((struct sockaddr_in *)&l->addr)->sin_port = ((struct sockaddr_in *)&ss)->sin_port;
+}
+
+static int open_listener(struct udpcapd *d, unsigned li)
+{
+	const struct udpcap_config_listener *cl = &d->config->listeners[li];
+	struct udpcapd_listener *l = &d->listeners[li];
+	char why[256] = "";
+	bool warned = false;
+	unsigned i;
+	int r;
+
+	l->fds = malloc(d->nrings * sizeof(*l->fds));
+	if (!l->fds)
+		return -ENOMEM;
+	for (i = 0; i < d->nrings; i++)
+		l->fds[i] = -1;
+	for (i = 0; i < d->nrings; i++) {
+		r = open_one(d, l, &l->fds[i], &warned);
+		if (r < 0) {
+			format_addr(&l->addr, l->listen, sizeof(l->listen));
+			log_error("listener %s: cannot bind socket %u of %u on %s: %s", l->name,
+				  i, d->nrings, l->listen, strerror(-r));
+			return r;
+		}
+		if (i == 0)
+			adopt_bound_port(l, l->fds[0]);
+	}
+	format_addr(&l->addr, l->listen, sizeof(l->listen));
+
+	r = udpcapd_steering_attach(d->config->steering.mode, cl, d->config->steering.hash,
+				    l->fds, d->nrings, &l->steering, why, sizeof(why));
+	if (r < 0) {
+		log_error("listener %s: steering mode %s failed: %s", l->name,
+			  udpcapd_steering_mode_name(d->config->steering.mode),
+			  why[0] ? why : strerror(-r));
+		return r;
+	}
+	log_info("listener %s: %s on %s, %u sockets, steering %s (%s)", l->name,
+		 udpcap_encap_name(l->encap.type), l->listen, d->nrings,
+		 udpcapd_steering_mode_name(udpcapd_steering_mode(l->steering)), why);
+	if (li == 0) {
+		d->steering_mode = udpcapd_steering_mode(l->steering);
+		snprintf(d->steering_why, sizeof(d->steering_why), "%s", why);
+	} else if (udpcapd_steering_mode(l->steering) != d->steering_mode) {
+		snprintf(d->steering_why, sizeof(d->steering_why),
+			 "listeners differ; listener %s: %s", l->name, why);
+	}
+	return 0;
+}
+
+int udpcapd_sockets_open(struct udpcapd *d)
+{
+	unsigned i;
+	int r;
+
+	for (i = 0; i < d->nlisteners; i++) {
+		r = open_listener(d, i);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+void udpcapd_sockets_close(struct udpcapd *d)
+{
+	unsigned i, j;
+
+	for (i = 0; i < d->nlisteners; i++) {
+		struct udpcapd_listener *l = &d->listeners[i];
+
+		udpcapd_steering_free(l->steering);
+		l->steering = NULL;
+		for (j = 0; l->fds && j < d->nrings; j++)
+			if (l->fds[j] >= 0)
+				close(l->fds[j]);
+		free(l->fds);
+		l->fds = NULL;
+	}
+}
+
+void udpcapd_sock_drops_update(struct udpcapd_sock *s, uint32_t sk_drops)
+{
+	/* The kernel's counter only grows (mod 2^32); older values can arrive late. */
+	uint32_t delta = sk_drops - s->sk_drops;
+
+	if ((int32_t)delta <= 0)
+		return;
+	s->sk_drops = sk_drops;
+	udpcapd_counter_add(&s->cnt->drops[UDPCAPD_DROP_SOCKET], delta);
+	udpcap_ring__add_upstream_drops(s->r, delta);
+}
+
+/*
+ * SO_RXQ_OVFL only arrives with a datagram; after the last one, drops are
+ * only visible through SO_MEMINFO. Called when idle and before exiting.
+ */
+void udpcapd_sock_drops_poll(struct udpcapd_sock *s)
+{
+	uint32_t mem[SK_MEMINFO_VARS];
+	socklen_t len = sizeof(mem);
+
+	if (getsockopt(s->fd, SOL_SOCKET, SO_MEMINFO, mem, &len) < 0 ||
+	    len < (SK_MEMINFO_DROPS + 1) * sizeof(uint32_t))
+		return;
+	udpcapd_sock_drops_update(s, mem[SK_MEMINFO_DROPS]);
+}

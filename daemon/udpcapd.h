@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * udpcapd: the daemon's run-time state, shared by its files (internal).
+ *
+ * Ownership: the main thread builds everything before the receiver threads
+ * start and tears it down after they are joined. While they run, a socket,
+ * its counter cell and its ring belong to exactly one receiver thread; the
+ * only thing the main thread changes under them is a listener's filter
+ * pointer (see filter.c for the grace period that makes that safe).
+ */
+#ifndef UDPCAPD_H
+#define UDPCAPD_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <udpcap/config.h>
+#include <udpcap/ring.h>
+
+#include "counters.h"
+
+/* Largest UDP payload received whole; bigger datagrams are counted "truncated". */
+#define UDPCAPD_MAX_PAYLOAD 9216
+/* How long a receiver waits before re-checking for shutdown (and socket drops). */
+#define UDPCAPD_IDLE_MS 100
+
+/* What a listener accepts; immutable once published, replaced whole on reload. */
+struct udpcapd_filter {
+	struct udpcap_cidr *allow; /* NULL/0 = any source */
+	size_t allow_count;
+	uint32_t *vni; /* sorted; NULL/0 = any VNI */
+	size_t vni_count;
+};
+
+struct udpcapd_listener {
+	char name[64];
+	char listen[80]; /* bound address, "127.0.0.1:4789" (actual port) */
+	struct udpcap_encap encap;
+	struct sockaddr_storage addr;
+	socklen_t addr_len;
+	int *fds; /* one per ring */
+	struct udpcapd_steering *steering;
+	struct udpcapd_filter *filter; /* __atomic: release by main, acquire by receivers */
+};
+
+/* One socket: (listener, ring). Owned by one receiver thread. */
+struct udpcapd_sock {
+	int fd;
+	unsigned listener;
+	unsigned ring;
+	struct udpcapd_listener *l;
+	struct udpcapd_counters *cnt;
+	struct udpcap_ring *r;
+	uint32_t sk_drops; /* last kernel drop count seen (SO_RXQ_OVFL / SO_MEMINFO) */
+	bool rearm;	   /* io_uring: multishot ended, submit again */
+};
+
+struct udpcapd_thread {
+	struct udpcapd *d;
+	pthread_t tid;
+	bool started;
+	unsigned idx;
+	int cpu; /* -1: not pinned */
+	struct udpcapd_sock *socks;
+	unsigned nsocks;
+	uint64_t quiescent; /* __atomic: bumped when holding no filter pointer */
+	uint64_t ts_fallbacks; /* __atomic: datagrams without a kernel timestamp */
+	bool exited;	    /* __atomic */
+	int error;	    /* backend failure (-errno), for the log */
+};
+
+struct udpcapd {
+	struct udpcap_config *config;
+	const char *config_path;
+	int ready_fd;
+
+	unsigned nrings;
+	struct udpcap_ring **rings;
+	char (*ring_names)[64];
+
+	unsigned nlisteners;
+	struct udpcapd_listener *listeners;
+
+	/* counters[listener * nrings + ring] */
+	struct udpcapd_counters *counters;
+
+	unsigned nthreads;
+	struct udpcapd_thread *threads;
+	bool stop; /* __atomic */
+
+	uint64_t start_realtime_ns;
+	uint64_t start_monotonic_ns;
+	enum udpcap_steering steering_mode;
+	char steering_why[160];
+};
+
+static inline struct udpcapd_counters *udpcapd_cell(struct udpcapd *d, unsigned listener,
+						    unsigned ring)
+{
+	return &d->counters[(size_t)listener * d->nrings + ring];
+}
+
+uint64_t udpcapd_now_ns(int clock);
+
+/* sockets.c: bind every listener's sockets and attach steering. 0 or -errno (logged). */
+int udpcapd_sockets_open(struct udpcapd *d);
+void udpcapd_sockets_close(struct udpcapd *d);
+/* Fold the kernel's drop count of @s into its cell (owner thread only). */
+void udpcapd_sock_drops_update(struct udpcapd_sock *s, uint32_t sk_drops);
+void udpcapd_sock_drops_poll(struct udpcapd_sock *s);
+
+/* rings.c */
+int udpcapd_rings_create(struct udpcapd *d);
+void udpcapd_rings_shutdown(struct udpcapd *d);
+int udpcapd_ring_name(const char *pattern, unsigned i, char *buf, size_t len);
+
+/* filter.c */
+struct udpcapd_filter *udpcapd_filter_new(const struct udpcap_config_listener *l);
+void udpcapd_filter_free(struct udpcapd_filter *f);
+/*
+ * Publish new filters built from @from[i] for listener i (NULL: keep its
+ * filter) and free the old ones after a grace period.
+ */
+int udpcapd_filters_swap(struct udpcapd *d, const struct udpcap_config_listener *const *from);
+
+/* receiver.c */
+int udpcapd_threads_start(struct udpcapd *d);
+void udpcapd_threads_stop(struct udpcapd *d);
+void udpcapd_threads_free(struct udpcapd *d);
+
+/* backend_recvmmsg.c, backend_uring.c: the receive loop of one thread. */
+int udpcapd_recvmmsg_run(struct udpcapd_thread *t);
+int udpcapd_uring_run(struct udpcapd_thread *t);
+/* Can this kernel do what the io_uring backend needs? 0 or -errno with @why. */
+int udpcapd_uring_probe(char *why, size_t len);
+
+/* stats.c */
+void udpcapd_stats_log(struct udpcapd *d);
+
+/* privs.c */
+int udpcapd_drop_privileges(void);
+
+/* notify.c: sd_notify when NOTIFY_SOCKET is set; no-ops otherwise. */
+void udpcapd_notify(const char *state);
+void udpcapd_notifyf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Watchdog ping interval in ms (half of WATCHDOG_USEC), 0 if none. */
+unsigned udpcapd_watchdog_interval_ms(void);
+
+/* reload.c */
+void udpcapd_reload(struct udpcapd *d);
+
+#endif /* UDPCAPD_H */
