@@ -71,7 +71,7 @@ int udpcapd_steering_attach(enum udpcap_steering requested,
 			snprintf(why, why_len, "steering = ebpf failed: %s", ebpf_why);
 			goto fail;
 		}
-		/* fall through */
+		__attribute__((fallthrough));
 	case UDPCAP_STEERING_CBPF:
 		r = udpcapd_steering_cbpf_attach(listener, hash, fds, n, cbpf_why,
 						 sizeof(cbpf_why));

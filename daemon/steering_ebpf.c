@@ -29,7 +29,8 @@ _Static_assert(UDPCAPD_STEER_MAX_SOCKS == UDPCAP_CONFIG_MAX_RINGS,
 /* libbpf is global; attach runs once per listener at start-up, single-threaded. */
 static bool libbpf_verbose;
 
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+__attribute__((format(printf, 2, 0))) static int libbpf_print(enum libbpf_print_level level,
+								const char *fmt, va_list args)
 {
 	if (level == LIBBPF_DEBUG || !libbpf_verbose)
 		return 0;
