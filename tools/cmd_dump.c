@@ -1,13 +1,464 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* udpcapctl dump: scaffolding until its issue lands; refuses to pretend. */
+/*
+ * udpcapctl dump: attach to a ring as its consumer and write what arrives
+ * as a nanosecond pcap, like tcpdump -w. Runs until -c COUNT packets,
+ * SIGINT/SIGTERM or --timeout; sleeps on the ring's wake-up descriptor when
+ * idle; follows a restarted daemon to its new ring.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pcap/pcap.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+#include <udpcap/ring.h>
 
 #include "ctl.h"
 
+#define SNAPLEN 65535
+#define RELEASE_EVERY 64
+#define IDLE_CHECK_MS 500 /* how often an idle dump checks for a restarted daemon */
+
+struct dump_args {
+	const char *ring;
+	const char *out;
+	const char *dir;
+	uint64_t count;
+	double timeout;	   /* seconds, 0 = none */
+	uint16_t linktype; /* --linktype; 0 = the ring's */
+};
+
+struct dump_state {
+	const struct dump_args *a;
+	struct udpcap_consumer *c;
+	pcap_t *dead;
+	pcap_dumper_t *dumper;
+	uint16_t linktype; /* of the file */
+	uint64_t written;
+	uint64_t other_linktype; /* records not written: another link type */
+	uint64_t corrupt_seen;
+	bool write_failed;
+};
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: udpcapctl dump RING [-w FILE|-] [-c COUNT] [--dir RINGDIR] [--timeout SECONDS]\n"
+		"\n"
+		"Attach to RING (a name like worker-0, or a path) as its consumer and write its\n"
+		"packets as a pcap file with nanosecond timestamps (tcpdump -r, tshark -r and\n"
+		"Wireshark read it). Runs until COUNT packets, Ctrl-C/SIGTERM or the timeout.\n"
+		"\n"
+		"  -w FILE, --write FILE   output file; - for standard output (the default when\n"
+		"                          standard output is not a terminal)\n"
+		"  -c COUNT, --count COUNT stop after COUNT packets\n"
+		"  --dir RINGDIR           ring directory (default %s)\n"
+		"  --timeout SECONDS       stop after SECONDS\n"
+		"  --linktype TYPE         the file's link type: en10mb, raw, ppp or a LINKTYPE_\n"
+		"                          number (default: the ring's, else the first packet's);\n"
+		"                          packets of another link type are counted, not written\n"
+		"  -h, --help              this text\n"
+		"\n"
+		"Exit status: 0 ok, 1 failure, 2 usage error, 4 permission denied, 5 no such\n"
+		"ring, 6 another consumer holds the ring.\n",
+		"/dev/shm/udpcapd");
+}
+
+static int parse_linktype(const char *s, uint16_t *ret)
+{
+	static const struct {
+		const char *name;
+		uint16_t linktype;
+	} names[] = {
+		{ "en10mb", UDPCAP_LINKTYPE_EN10MB },
+		{ "raw", UDPCAP_LINKTYPE_RAW },
+		{ "ppp", UDPCAP_LINKTYPE_PPP },
+	};
+	unsigned long v;
+	char *end;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!strcasecmp(s, names[i].name)) {
+			*ret = names[i].linktype;
+			return 0;
+		}
+	}
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || !*s || *s == '-' || v == 0 || v > 65535)
+		return -EINVAL;
+	*ret = (uint16_t)v;
+	return 0;
+}
+
+/* Returns 0, 1 for --help, or -EINVAL (message printed). */
+static int parse_args(int argc, char **argv, struct dump_args *a)
+{
+	static const struct option longopts[] = {
+		{ "write", required_argument, NULL, 'w' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "dir", required_argument, NULL, 'd' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "linktype", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	unsigned long long v;
+	char *end;
+	int opt;
+
+	*a = (struct dump_args){ 0 };
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":w:c:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'w':
+			a->out = optarg;
+			break;
+		case 'c':
+			errno = 0;
+			v = strtoull(optarg, &end, 10);
+			if (errno || *end || !*optarg || *optarg == '-' || v == 0) {
+				fprintf(stderr, "udpcapctl dump: -c '%s': expected a count >= 1\n",
+					optarg);
+				return -EINVAL;
+			}
+			a->count = v;
+			break;
+		case 'd':
+			a->dir = optarg;
+			break;
+		case 't':
+			errno = 0;
+			a->timeout = strtod(optarg, &end);
+			if (errno || *end || end == optarg || !(a->timeout > 0) ||
+			    a->timeout > 31536000) {
+				fprintf(stderr, "udpcapctl dump: --timeout '%s': expected seconds > 0\n",
+					optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'l':
+			if (parse_linktype(optarg, &a->linktype)) {
+				fprintf(stderr,
+					"udpcapctl dump: --linktype '%s': expected en10mb, raw, ppp or "
+					"a number 1..65535\n",
+					optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		case ':':
+			fprintf(stderr, "udpcapctl dump: %s needs a value\n", argv[optind - 1]);
+			return -EINVAL;
+		default:
+			fprintf(stderr, "udpcapctl dump: unknown option '%s'\n", argv[optind - 1]);
+			return -EINVAL;
+		}
+	}
+	if (optind + 1 != argc) {
+		fprintf(stderr, "udpcapctl dump: %s\n",
+			optind >= argc ? "which ring? give RING (e.g. worker-0)" : "give exactly one RING");
+		return -EINVAL;
+	}
+	a->ring = argv[optind];
+	if (!a->out) {
+		if (isatty(STDOUT_FILENO)) {
+			fprintf(stderr, "udpcapctl dump: not writing a pcap to a terminal; "
+					"use -w FILE (or -w - to force)\n");
+			return -EINVAL;
+		}
+		a->out = "-";
+	}
+	return 0;
+}
+
+/* The pcap file's DLT for a ring's LINKTYPE_* (libpcap maps DLT_RAW back to 101). */
+static int linktype_to_dlt(uint16_t linktype)
+{
+	switch (linktype) {
+	case UDPCAP_LINKTYPE_EN10MB:
+		return DLT_EN10MB;
+	case UDPCAP_LINKTYPE_PPP:
+		return DLT_PPP;
+	case UDPCAP_LINKTYPE_RAW:
+		return DLT_RAW;
+	default:
+		return linktype;
+	}
+}
+
+static int open_output(struct dump_state *s, uint16_t linktype)
+{
+	s->linktype = linktype;
+	fprintf(stderr, "udpcapctl dump: writing %s, link-type %s, snapshot length %d bytes\n",
+		strcmp(s->a->out, "-") ? s->a->out : "to standard output",
+		pcap_datalink_val_to_name(linktype_to_dlt(linktype)) ?: "?", SNAPLEN);
+	s->dead = pcap_open_dead_with_tstamp_precision(linktype_to_dlt(linktype), SNAPLEN,
+						       PCAP_TSTAMP_PRECISION_NANO);
+	if (!s->dead) {
+		fprintf(stderr, "udpcapctl dump: out of memory\n");
+		return -ENOMEM;
+	}
+	s->dumper = pcap_dump_open(s->dead, s->a->out);
+	if (!s->dumper) {
+		fprintf(stderr, "udpcapctl dump: %s: %s\n", s->a->out, pcap_geterr(s->dead));
+		return -EIO;
+	}
+	return 0;
+}
+
+/* Map udpcap_consumer__open()'s error to a message and an exit status. */
+static int open_error(const struct dump_args *a, const struct udpcap_consumer_opts *o, int r)
+{
+	const char *dir = a->dir ? a->dir : "/dev/shm/udpcapd";
+	pid_t holder;
+
+	switch (r) {
+	case -ENOENT:
+		fprintf(stderr, "udpcapctl dump: no ring '%s'%s%s (is udpcapd running?)\n", a->ring,
+			strchr(a->ring, '/') ? "" : " in ", strchr(a->ring, '/') ? "" : dir);
+		return CTL_EXIT_UNKNOWN;
+	case -EBUSY:
+		holder = udpcap_consumer__holder(a->ring, o);
+		if (holder > 0)
+			fprintf(stderr,
+				"udpcapctl dump: ring '%s' is busy: process %d is its consumer "
+				"(a ring has one consumer at a time)\n",
+				a->ring, (int)holder);
+		else
+			fprintf(stderr, "udpcapctl dump: ring '%s' is busy: another consumer holds it\n",
+				a->ring);
+		return CTL_EXIT_BUSY;
+	case -EACCES:
+	case -EPERM:
+		fprintf(stderr,
+			"udpcapctl dump: ring '%s': permission denied (join the ring's group, "
+			"see [rings] group)\n",
+			a->ring);
+		return CTL_EXIT_PERMISSION;
+	case -EBADMSG:
+	case -EPROTO:
+		fprintf(stderr, "udpcapctl dump: '%s' is not a udpcap ring of this version: %s\n",
+			a->ring, strerror(-r));
+		return CTL_EXIT_FAILURE;
+	default:
+		fprintf(stderr, "udpcapctl dump: ring '%s': %s\n", a->ring, strerror(-r));
+		return CTL_EXIT_FAILURE;
+	}
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* 0, or -errno when the output could not be opened (message printed). */
+static int write_pkt(struct dump_state *s, const struct udpcap_pkt *p)
+{
+	struct pcap_pkthdr h;
+
+	/* a ring of mixed link types: the first packet decides the file's */
+	if (!s->dumper && open_output(s, p->meta.linktype))
+		return -EIO;
+	if (p->meta.linktype != s->linktype) {
+		if (!s->other_linktype++)
+			fprintf(stderr,
+				"udpcapctl dump: warning: ring '%s' carries link type %u packets; "
+				"the file is link type %u: not writing those (counted)\n",
+				s->a->ring, p->meta.linktype, s->linktype);
+		return 0;
+	}
+	/* a nanosecond-precision pcap_t takes nanoseconds in tv_usec */
+	h.ts.tv_sec = (time_t)(p->meta.ts_ns / 1000000000ull);
+	h.ts.tv_usec = (suseconds_t)(p->meta.ts_ns % 1000000000ull);
+	h.caplen = p->meta.caplen > SNAPLEN ? SNAPLEN : p->meta.caplen;
+	h.len = p->meta.origlen < h.caplen ? h.caplen : p->meta.origlen;
+	pcap_dump((u_char *)s->dumper, &h, p->data);
+	s->written++;
+	return 0;
+}
+
+static int flush(struct dump_state *s)
+{
+	if (s->dumper && !s->write_failed && pcap_dump_flush(s->dumper)) {
+		fprintf(stderr, "udpcapctl dump: writing %s: %s\n", s->a->out, strerror(errno));
+		s->write_failed = true;
+	}
+	return s->write_failed ? -EIO : 0;
+}
+
+/*
+ * The daemon restarted or closed the ring: wait for the new one (it keeps
+ * the name). Returns 0 attached, 1 stopped meanwhile, -errno failure.
+ */
+static int reattach(struct dump_state *s, double deadline, const sigset_t *waitmask)
+{
+	struct timespec ts = { .tv_nsec = 100 * 1000000 };
+	int r;
+
+	for (;;) {
+		r = udpcap_consumer__reattach(s->c);
+		if (r == 0) {
+			fprintf(stderr, "udpcapctl dump: re-attached to ring '%s'\n", s->a->ring);
+			return 0;
+		}
+		if (r != -ENOENT && r != -ESTALE && r != -EAGAIN) {
+			fprintf(stderr, "udpcapctl dump: re-attaching to ring '%s': %s\n", s->a->ring,
+				strerror(-r));
+			return r;
+		}
+		if (stop_requested || (deadline && now_s() >= deadline))
+			return 1;
+		/* sleep with the stop signals deliverable */
+		ppoll(NULL, 0, &ts, waitmask);
+	}
+}
+
+/* Returns 0 when done (count, signal, timeout), -errno on failure. */
+static int capture(struct dump_state *s, const sigset_t *waitmask)
+{
+	const struct dump_args *a = s->a;
+	double deadline = a->timeout ? now_s() + a->timeout : 0;
+	struct udpcap_consumer_stats cs;
+	struct udpcap_pkt p;
+	unsigned pending = 0;
+	int r;
+
+	while (!stop_requested && (!a->count || s->written + s->other_linktype < a->count)) {
+		r = udpcap_consumer__next(s->c, &p);
+		if (r == 1) {
+			if (write_pkt(s, &p))
+				return -EIO;
+			if (++pending >= RELEASE_EVERY) {
+				udpcap_consumer__release(s->c);
+				pending = 0;
+			}
+			continue;
+		}
+		udpcap_consumer__release(s->c);
+		pending = 0;
+		if (r == -EBADMSG) {
+			if (!udpcap_consumer__stats(s->c, &cs) && cs.corrupt > s->corrupt_seen) {
+				fprintf(stderr, "udpcapctl dump: ring '%s': corrupt record skipped\n",
+					a->ring);
+				s->corrupt_seen = cs.corrupt;
+			}
+			continue;
+		}
+		if (r == -EPIPE) {
+			r = reattach(s, deadline, waitmask);
+			if (r)
+				return r < 0 ? r : 0;
+			continue;
+		}
+		if (r < 0) {
+			fprintf(stderr, "udpcapctl dump: ring '%s': %s\n", a->ring, strerror(-r));
+			return r;
+		}
+		/* idle: flush what we have, then sleep on the wake-up descriptor */
+		if (flush(s))
+			return -EIO;
+		if (deadline && now_s() >= deadline)
+			break;
+		if (udpcap_consumer__prepare_wait(s->c) == 0) {
+			struct pollfd pfd = { .fd = udpcap_consumer__fd(s->c), .events = POLLIN };
+			double left = deadline ? deadline - now_s() : IDLE_CHECK_MS / 1e3;
+			long ms = left * 1e3 < IDLE_CHECK_MS ? (long)(left * 1e3) + 1 : IDLE_CHECK_MS;
+			struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000 };
+
+			r = ppoll(&pfd, 1, &ts, waitmask);
+			udpcap_consumer__finish_wait(s->c);
+			if (r == 0 && udpcap_consumer__check(s->c) == -ESTALE) {
+				r = reattach(s, deadline, waitmask);
+				if (r)
+					return r < 0 ? r : 0;
+			}
+		}
+	}
+	udpcap_consumer__release(s->c);
+	return 0;
+}
+
 int cmd_dump(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "udpcapctl dump: not built yet\n");
-	return CTL_EXIT_FAILURE;
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct dump_args a;
+	struct dump_state s = { .a = &a };
+	struct udpcap_consumer_opts o = { .sz = sizeof(o) };
+	struct udpcap_consumer_stats cs = { 0 };
+	sigset_t block, waitmask;
+	uint16_t linktype;
+	int r, status = CTL_EXIT_OK;
+
+	r = parse_args(argc, argv, &a);
+	if (r)
+		return r > 0 ? CTL_EXIT_OK : CTL_EXIT_USAGE;
+	o.dir = a.dir;
+
+	/* the stop signals only interrupt ppoll(): no lost wake-up between check and sleep */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &waitmask);
+	sigdelset(&waitmask, SIGINT);
+	sigdelset(&waitmask, SIGTERM);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	r = udpcap_consumer__open(a.ring, &o, &s.c);
+	if (r)
+		return open_error(&a, &o, r);
+	fprintf(stderr, "udpcapctl dump: listening on ring '%s' (%s)\n", a.ring,
+		udpcap_consumer__path(s.c));
+	linktype = a.linktype ? a.linktype : udpcap_consumer__linktype(s.c);
+	if (linktype && open_output(&s, linktype)) {
+		status = CTL_EXIT_FAILURE;
+		goto out;
+	}
+
+	if (capture(&s, &waitmask))
+		status = CTL_EXIT_FAILURE;
+	/* nothing arrived on a ring of mixed link types: an empty Ethernet capture */
+	if (!s.dumper && open_output(&s, UDPCAP_LINKTYPE_EN10MB))
+		status = CTL_EXIT_FAILURE;
+	if (flush(&s))
+		status = CTL_EXIT_FAILURE;
+	udpcap_consumer__stats(s.c, &cs);
+	fprintf(stderr, "%" PRIu64 " packets captured, %" PRIu64 " dropped by udpcap\n", s.written,
+		cs.dropped);
+	if (s.other_linktype)
+		fprintf(stderr, "%" PRIu64 " packets not written: link type differs from the file's\n",
+			s.other_linktype);
+	if (cs.corrupt)
+		fprintf(stderr, "%" PRIu64 " corrupt records skipped\n", cs.corrupt);
+out:
+	if (s.dumper)
+		pcap_dump_close(s.dumper);
+	if (s.dead)
+		pcap_close(s.dead);
+	udpcap_consumer__close(s.c);
+	return status;
 }
