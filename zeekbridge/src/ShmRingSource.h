@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: BSD-3-Clause
+//
+// The shmring:: packet source: Zeek's PktSrc on top of udpcap_source
+// (lib/include/udpcap/source.h), which holds all of the logic. This class
+// only translates between the two APIs.
+
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <sys/time.h>
+
+#include <zeek/iosource/PktSrc.h>
+
+struct udpcap_source;
+
+namespace udpcap::zeekbridge {
+
+// Tunnel identifiers of the packet Zeek is processing right now: set when a
+// packet is handed to Zeek, read by the VNI connection keys (VniConnKey.cc),
+// which Zeek builds while it dispatches that packet.
+struct PacketVnis {
+    uint32_t vxlan = 0;
+    uint32_t geneve = 0;
+    bool has_vxlan = false;
+    bool has_geneve = false;
+};
+
+class ShmRingSource : public zeek::iosource::PktSrc {
+public:
+    ShmRingSource(const std::string& path, bool is_live);
+    ~ShmRingSource() override;
+
+    static zeek::iosource::PktSrc* Instantiate(const std::string& path, bool is_live);
+
+    static const PacketVnis& CurrentVnis() { return current_vnis; }
+
+protected:
+    void Open() override;
+    void Close() override;
+    bool ExtractNextPacket(zeek::Packet* pkt) override;
+    void DoneWithPacket() override;
+    double GetNextTimeout() override;
+    bool SetFilter(int index) override;
+    void Statistics(Stats* stats) override;
+
+private:
+    bool Filtered(int dlt, const struct timeval& ts, uint32_t caplen, uint32_t len, const uint8_t* data);
+    void ReportAttachState();
+
+    std::string ring;
+    struct udpcap_source* src = nullptr;
+    int link_type = 1; // DLT_EN10MB until the ring says otherwise
+    bool attached = true;
+    int filter_index = -1;
+    uint64_t filtered = 0;
+
+    // One packet source per Zeek process, one packet at a time.
+    static PacketVnis current_vnis;
+};
+
+} // namespace udpcap::zeekbridge
