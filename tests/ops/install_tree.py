@@ -277,11 +277,11 @@ def check_users_tmpfiles(destdir, a, work):
 		fail("systemd-tmpfiles --create:\n" + r.stdout + r.stderr)
 		return
 	st = os.stat(os.path.join(root, "dev/shm/udpcapd"))
-	if (st.st_mode & 0o7777, st.st_uid, st.st_gid) != (0o2770, int(u[2]), int(g[2])):
-		fail("ring dir: mode %o uid %d gid %d, expected 2770 udpcapd:udpcap"
+	if (st.st_mode & 0o7777, st.st_uid, st.st_gid) != (0o750, int(u[2]), int(g[2])):
+		fail("ring dir: mode %o uid %d gid %d, expected 0750 udpcapd:udpcap"
 		     % (st.st_mode & 0o7777, st.st_uid, st.st_gid))
 	else:
-		ok("sysusers + tmpfiles: udpcapd:udpcap, /dev/shm/udpcapd 2770")
+		ok("sysusers + tmpfiles: udpcapd:udpcap, /dev/shm/udpcapd 0750")
 
 
 def main():
