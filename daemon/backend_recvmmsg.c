@@ -97,7 +97,10 @@ static unsigned drain(struct udpcapd_thread *t, struct udpcapd_sock *s, struct m
 			struct udpcapd_rx_meta m = {0};
 			size_t len = b->msgs[i].msg_len;
 
-			udpcapd_rx_cmsgs(mh, CMSG_FIRSTHDR(mh), &m);
+			struct cmsghdr *c;
+
+			for (c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c))
+				udpcapd_rx_cmsg(c, &m);
 			if (!m.ts_ns)
 				m.ts_ns = udpcapd_rx_fallback_ts(t, &now);
 			if (m.has_drops)

@@ -26,25 +26,19 @@ struct udpcapd_rx_meta {
 	bool has_drops;
 };
 
-/* Pull the timestamp and the socket drop counter out of a datagram's cmsgs. */
-static inline void udpcapd_rx_cmsgs(struct msghdr *mh, struct cmsghdr *first,
-				    struct udpcapd_rx_meta *m)
+/* One control message: the kernel timestamp or the socket's drop counter. */
+static inline void udpcapd_rx_cmsg(const struct cmsghdr *c, struct udpcapd_rx_meta *m)
 {
-	struct cmsghdr *c;
+	if (c->cmsg_level != SOL_SOCKET)
+		return;
+	if (c->cmsg_type == SCM_TIMESTAMPNS && c->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
+		struct timespec ts;
 
-	for (c = first; c; c = CMSG_NXTHDR(mh, c)) {
-		if (c->cmsg_level != SOL_SOCKET)
-			continue;
-		if (c->cmsg_type == SCM_TIMESTAMPNS &&
-		    c->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
-			struct timespec ts;
-
-			memcpy(&ts, CMSG_DATA(c), sizeof(ts));
-			m->ts_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-		} else if (c->cmsg_type == SO_RXQ_OVFL && c->cmsg_len >= CMSG_LEN(sizeof(uint32_t))) {
-			memcpy(&m->sk_drops, CMSG_DATA(c), sizeof(uint32_t));
-			m->has_drops = true;
-		}
+		memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+		m->ts_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	} else if (c->cmsg_type == SO_RXQ_OVFL && c->cmsg_len >= CMSG_LEN(sizeof(uint32_t))) {
+		memcpy(&m->sk_drops, CMSG_DATA(c), sizeof(uint32_t));
+		m->has_drops = true;
 	}
 }
 
