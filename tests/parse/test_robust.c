@@ -37,44 +37,13 @@ static void check_copy(const uint8_t *b, size_t len)
 	free(c);
 }
 
-static void build_samples(struct pkt *s, int *n)
-{
-	struct tflow f4 = {.family = 4, .src = {10, 1, 2, 3}, .dst = {192, 168, 9, 9}, .proto = 6,
-			   .sport = 1234, .dport = 80, .vlans = 2, .vid = {5, 6},
-			   .tpid = {0x88a8, 0x8100}, .ip4_opt_words = 3, .payload = 5};
-	struct tflow f6 = {.family = 6, .src = {0x20, 1, 0xd, 0xb8, [15] = 1},
-			   .dst = {0x20, 1, 0xd, 0xb8, [15] = 2}, .proto = 17, .sport = 53,
-			   .dport = 5353, .ip6_ext = 2, .ip6_ext_words = 1, .frag = TFRAG_FIRST,
-			   .payload = 3};
-	struct pkt in4 = {.len = 0}, in6 = {.len = 0}, raw6 = {.len = 0}, ppp4 = {.len = 0};
-
-	pkt_flow(&in4, &f4, UDPCAP_LINKTYPE_EN10MB);
-	pkt_flow(&in6, &f6, UDPCAP_LINKTYPE_EN10MB);
-	pkt_flow(&raw6, &f6, UDPCAP_LINKTYPE_RAW);
-	pkt_flow(&ppp4, &f4, UDPCAP_LINKTYPE_PPP);
-	*n = 0;
-	s[(*n)++] = in4;
-	s[(*n)++] = raw6;
-	s[(*n)++] = ppp4;
-	memset(&s[*n], 0, sizeof(s[0]));
-	pkt_vxlan(&s[(*n)++], 77, &in6);
-	memset(&s[*n], 0, sizeof(s[0]));
-	pkt_geneve(&s[(*n)++], 88, 0x6558, 3, &in4);
-	memset(&s[*n], 0, sizeof(s[0]));
-	pkt_geneve(&s[(*n)++], 89, 0x86dd, 0, &raw6);
-	memset(&s[*n], 0, sizeof(s[0]));
-	pkt_gwlb(&s[(*n)++], 1, 2, 4, 2, &in4);
-	memset(&s[*n], 0, sizeof(s[0]));
-	pkt_gwlb(&s[(*n)++], 3, 4, 6, 2, &in6);
-}
-
 static void test_truncations_and_flips(void **state)
 {
 	static struct pkt s[8];
 	int n, flips = test_sanitized() ? 3000 : 20000;
 
 	(void)state;
-	build_samples(s, &n);
+	n = pkt_samples(s, 8);
 	for (int i = 0; i < n; i++) {
 		for (size_t l = 0; l <= s[i].len; l++)
 			check_copy(s[i].b, l);
