@@ -1,13 +1,306 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* udpcapctl stats: scaffolding until its issue lands; refuses to pretend. */
+/*
+ * udpcapctl stats: where packets go, per listener and per ring: received,
+ * delivered, bytes, every non-zero drop reason (socket overflow included),
+ * steering mode and its parse failures, consumer and fill; then totals.
+ * --json prints the daemon's reply as is; --watch prints rates per second
+ * between samples.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include "ctl.h"
+#include "ctl_client.h"
+
+static volatile sig_atomic_t interrupted;
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: udpcapctl stats [OPTIONS]\n"
+		"\n"
+		"Counters of the running udpcapd per listener and per ring: received,\n"
+		"delivered, bytes, each drop reason, steering mode, consumer and ring fill.\n"
+		"\n"
+		"Options:\n" CTL_TARGET_HELP
+		"      --json          print the daemon's JSON reply (schema: control-protocol.md)\n"
+		"  -w, --watch SECONDS sample every SECONDS and print rates per second, until\n"
+		"                      Ctrl-C\n"
+		"  -n, --count N       with --watch: stop after N rate samples\n"
+		"  -r, --ring NAME     only this ring (exit 5 if there is none)\n"
+		"  -h, --help          this help\n");
+}
+
+/* @key of @cur, or its rate since @prev when watching. */
+static double value(struct json_object *cur, struct json_object *prev, const char *key,
+		    double secs)
+{
+	uint64_t now = ctl_u64(cur, key), before;
+
+	if (secs <= 0)
+		return (double)now;
+	before = prev ? ctl_u64(prev, key) : 0;
+	return now >= before ? (double)(now - before) / secs : 0;
+}
+
+static void print_value(double v, double secs, int width)
+{
+	if (secs > 0)
+		printf(" %*.1f", width, v);
+	else
+		printf(" %*.0f", width, v);
+}
+
+/* Non-zero drops as "reason=N" (or "reason=R/s"), "-" when there are none. */
+static void print_drops(struct json_object *cur, struct json_object *prev, double secs)
+{
+	struct json_object *drops = ctl_get(cur, "drops"), *pdrops = ctl_get(prev, "drops");
+	bool any = false;
+
+	if (drops && json_object_is_type(drops, json_type_object)) {
+		json_object_object_foreach(drops, reason, v)
+		{
+			double d = value(drops, pdrops, reason, secs);
+
+			(void)v;
+			if (d == 0)
+				continue;
+			printf(secs > 0 ? " %s=%.1f/s" : " %s=%.0f", reason, d);
+			any = true;
+		}
+	}
+	printf("%s\n", any ? "" : " -");
+}
+
+static struct json_object *find_named(struct json_object *array, const char *name)
+{
+	size_t n = array ? json_object_array_length(array) : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *o = json_object_array_get_idx(array, i);
+
+		if (!strcmp(ctl_str(o, "name"), name))
+			return o;
+	}
+	return NULL;
+}
+
+static void print_header(struct json_object *s, struct json_object *prev, double secs)
+{
+	struct json_object *unparsed = ctl_get(s, "steering_unparsed");
+	struct json_object *punparsed = ctl_get(prev, "steering_unparsed");
+	uint64_t up = ctl_u64(s, "uptime_ns") / 1000000000u;
+	bool any = false;
+
+	printf("udpcapd %s, up %" PRIu64 "d %02" PRIu64 ":%02" PRIu64 ":%02" PRIu64
+	       ", steering %s (hash %s), backend %s\n",
+	       ctl_str(s, "version"), up / 86400, up / 3600 % 24, up / 60 % 60, up % 60,
+	       ctl_str(s, "steering"), ctl_str(s, "hash"), ctl_str(s, "backend"));
+	if (ctl_str(s, "steering_why")[0])
+		printf("steering: %s\n", ctl_str(s, "steering_why"));
+	printf("steering could not parse:");
+	if (unparsed && json_object_is_type(unparsed, json_type_object)) {
+		json_object_object_foreach(unparsed, reason, v)
+		{
+			double d = value(unparsed, punparsed, reason, secs);
+
+			(void)v;
+			if (d == 0)
+				continue;
+			printf(secs > 0 ? " %s=%.1f/s" : " %s=%.0f", reason, d);
+			any = true;
+		}
+	}
+	printf("%s\n\n", any ? "" : " none");
+}
+
+static void print_table(struct json_object *s, struct json_object *prev, double secs)
+{
+	static const char *const counters[] = { "received", "delivered", "bytes" };
+	struct json_object *listeners = ctl_get(s, "listeners"), *rings = ctl_get(s, "rings");
+	const char *rate = secs > 0 ? "/s" : "";
+	char h[3][32];
+
+	print_header(s, prev, secs);
+	for (int i = 0; i < 3; i++)
+		snprintf(h[i], sizeof(h[i]), "%s%s", i == 0 ? "RECEIVED" : i == 1 ? "DELIVERED"
+											 : "BYTES",
+			 rate);
+	printf("%-16s %14s %14s %16s  DROPS%s\n", "LISTENER", h[0], h[1], h[2], rate);
+	for (size_t i = 0; listeners && i < json_object_array_length(listeners); i++) {
+		struct json_object *l = json_object_array_get_idx(listeners, i);
+		struct json_object *p = find_named(ctl_get(prev, "listeners"), ctl_str(l, "name"));
+
+		printf("%-16s", ctl_str(l, "name"));
+		for (int k = 0; k < 3; k++)
+			print_value(value(l, p, counters[k], secs), secs, k == 2 ? 16 : 14);
+		print_drops(l, p, secs);
+	}
+	printf("%-16s", "TOTAL");
+	for (int k = 0; k < 3; k++)
+		print_value(value(ctl_get(s, "totals"), ctl_get(prev, "totals"), counters[k], secs),
+			    secs, k == 2 ? 16 : 14);
+	print_drops(ctl_get(s, "totals"), ctl_get(prev, "totals"), secs);
+
+	printf("\n%-16s %14s %16s %7s %9s  DROPS%s\n", "RING", h[1], h[2], "FILL", "CONSUMER",
+	       rate);
+	for (size_t i = 0; rings && i < json_object_array_length(rings); i++) {
+		struct json_object *r = json_object_array_get_idx(rings, i);
+		struct json_object *p = find_named(ctl_get(prev, "rings"), ctl_str(r, "name"));
+		char pid[16] = "-";
+
+		if (ctl_u64(r, "consumer_pid"))
+			snprintf(pid, sizeof(pid), "%" PRIu64, ctl_u64(r, "consumer_pid"));
+		printf("%-16s", ctl_str(r, "name"));
+		print_value(value(r, p, "delivered", secs), secs, 14);
+		print_value(value(r, p, "bytes", secs), secs, 16);
+		printf(" %6.1f%% %9s", 100 * ctl_double(r, "fill"), pid);
+		print_drops(r, p, secs);
+	}
+}
+
+static double monotonic_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Sleep @secs unless interrupted by Ctrl-C: false when interrupted. */
+static bool nap(double secs)
+{
+	struct timespec ts = { .tv_sec = (time_t)secs,
+			       .tv_nsec = (long)((secs - (double)(time_t)secs) * 1e9) };
+
+	while (!interrupted && nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+	return !interrupted;
+}
 
 int cmd_stats(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "udpcapctl stats: not built yet\n");
-	return CTL_EXIT_FAILURE;
+	static const struct option options[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "watch", required_argument, NULL, 'w' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "ring", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	struct json_object *cur = NULL, *prev = NULL;
+	struct ctl_target target = {};
+	const char *ring = NULL;
+	double watch = 0, t_prev = 0;
+	long count = -1;
+	bool json = false;
+	struct ctl_conn conn;
+	char *end, *line;
+	int opt, r;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "c:s:w:n:r:h", options, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			target.config = optarg;
+			break;
+		case 's':
+			target.socket = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'w':
+			watch = strtod(optarg, &end);
+			if (*end || !(watch >= 0.01 && watch <= 86400)) {
+				fprintf(stderr, "udpcapctl stats: --watch wants seconds (0.01 to 86400), not '%s'\n",
+					optarg);
+				return CTL_EXIT_USAGE;
+			}
+			break;
+		case 'n':
+			count = strtol(optarg, &end, 10);
+			if (*end || count < 1) {
+				fprintf(stderr, "udpcapctl stats: --count wants a positive number, not '%s'\n",
+					optarg);
+				return CTL_EXIT_USAGE;
+			}
+			break;
+		case 'r':
+			ring = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return CTL_EXIT_OK;
+		default:
+			usage(stderr);
+			return CTL_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "udpcapctl stats: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return CTL_EXIT_USAGE;
+	}
+	if (target.config && target.socket) {
+		fprintf(stderr, "udpcapctl stats: -c and -s exclude each other\n");
+		return CTL_EXIT_USAGE;
+	}
+	if (count > 0 && watch == 0) {
+		fprintf(stderr, "udpcapctl stats: --count needs --watch\n");
+		return CTL_EXIT_USAGE;
+	}
+
+	r = ctl_connect(&target, &conn);
+	if (r != CTL_EXIT_OK)
+		return r;
+	if (watch > 0) {
+		struct sigaction sa = { .sa_handler = on_sigint };
+
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+	}
+	/* watching: the first sample prints totals, each later one rates */
+	for (long n = 0; count < 0 || n <= count; n++) {
+		double t;
+
+		if (n > 0 && !nap(watch))
+			break;
+		r = ctl_call(&conn, "stats", ring, &cur, &line);
+		if (r != CTL_EXIT_OK)
+			break;
+		t = monotonic_s();
+		if (json) {
+			printf("%s\n", line);
+		} else {
+			if (n > 0)
+				printf("\n--- rates over %.2f s ---\n", t - t_prev);
+			print_table(cur, prev, n > 0 ? t - t_prev : 0);
+		}
+		fflush(stdout);
+		free(line);
+		json_object_put(prev);
+		prev = cur;
+		cur = NULL;
+		t_prev = t;
+		if (watch == 0)
+			break;
+	}
+	json_object_put(prev);
+	ctl_close(&conn);
+	return r;
 }

@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * udpcapd: counter snapshot -> Prometheus text exposition format 0.0.4.
+ *
+ * One HELP and one TYPE line per family, then its samples. Every drop
+ * reason is exported, zeros included, so series exist before the first
+ * drop and rate() works from the start. Drops are exported twice, in two
+ * families that must not be added together: per listener (the main one,
+ * whose sum is the total) and per ring (to find the slow consumer).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "control_prom.h"
+#include "stats_json.h"
+
+static const char *const steering_modes[] = { "ebpf", "cbpf", "kernel" };
+static const char *const backends[] = { "recvmmsg", "io_uring" };
+
+static void family(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* A label value: backslash, double quote and newline escaped. */
+static void label_value(FILE *f, const char *v)
+{
+	fputc('"', f);
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"')
+			fputc('\\', f);
+		if (*v == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*v, f);
+	}
+	fputc('"', f);
+}
+
+/* name{key="value"[,key2="value2"]} value */
+static void sample(FILE *f, const char *name, const char *key, const char *value,
+		   const char *key2, const char *value2, uint64_t v)
+{
+	fputs(name, f);
+	if (key) {
+		fprintf(f, "{%s=", key);
+		label_value(f, value);
+		if (key2) {
+			fprintf(f, ",%s=", key2);
+			label_value(f, value2);
+		}
+		fputc('}', f);
+	}
+	fprintf(f, " %" PRIu64 "\n", v);
+}
+
+static bool is(const char *a, const char *b)
+{
+	return a && b && !strcmp(a, b);
+}
+
+/* A "mode in use" gauge: one series per known value, 1 for the active one. */
+static void one_of(FILE *f, const char *name, const char *key, const char *const *known,
+		   size_t count, const char *active)
+{
+	bool listed = false;
+
+	for (size_t i = 0; i < count; i++) {
+		sample(f, name, key, known[i], NULL, NULL, is(known[i], active));
+		listed |= is(known[i], active);
+	}
+	if (active && !listed)
+		sample(f, name, key, active, NULL, NULL, 1);
+}
+
+static void render_daemon(FILE *f, const struct udpcapd_stats *s)
+{
+	family(f, "udpcapd_build_info", "gauge", "udpcapd version, always 1.");
+	sample(f, "udpcapd_build_info", "version", s->version, NULL, NULL, 1);
+
+	family(f, "udpcapd_start_time_seconds", "gauge",
+	       "Start time of udpcapd since the Unix epoch in seconds.");
+	fprintf(f, "udpcapd_start_time_seconds %" PRIu64 ".%03" PRIu64 "\n",
+		s->start_time_ns / 1000000000u, s->start_time_ns % 1000000000u / 1000000u);
+
+	family(f, "udpcapd_steering_mode", "gauge",
+	       "Flow steering in use (1) among ebpf, cbpf and kernel (0).");
+	one_of(f, "udpcapd_steering_mode", "mode", steering_modes,
+	       sizeof(steering_modes) / sizeof(steering_modes[0]), s->steering);
+
+	family(f, "udpcapd_receive_backend", "gauge",
+	       "Receive backend in use (1) among recvmmsg and io_uring (0).");
+	one_of(f, "udpcapd_receive_backend", "backend", backends,
+	       sizeof(backends) / sizeof(backends[0]), s->backend);
+
+	family(f, "udpcapd_steering_unparsed_packets_total", "counter",
+	       "Datagrams the steering program could not parse (still delivered, "
+	       "steered by the outer header), by reason.");
+	for (int i = 1; i < UDPCAP_DECAP__COUNT; i++)
+		sample(f, "udpcapd_steering_unparsed_packets_total", "reason",
+		       udpcap_decap_reason_str((enum udpcap_decap_reason)i), NULL, NULL,
+		       s->steering_unparsed[i]);
+}
+
+static void render_listeners(FILE *f, const struct udpcapd_stats *s)
+{
+	const struct udpcapd_stats_listener *l;
+
+	family(f, "udpcapd_received_packets_total", "counter",
+	       "Datagrams read from the listener's sockets.");
+	for (l = s->listeners; l < s->listeners + s->listener_count; l++)
+		sample(f, "udpcapd_received_packets_total", "listener", l->name, NULL, NULL,
+		       l->c.received);
+
+	family(f, "udpcapd_received_bytes_total", "counter",
+	       "UDP payload bytes read from the listener's sockets.");
+	for (l = s->listeners; l < s->listeners + s->listener_count; l++)
+		sample(f, "udpcapd_received_bytes_total", "listener", l->name, NULL, NULL,
+		       l->c.received_bytes);
+
+	family(f, "udpcapd_dropped_packets_total", "counter",
+	       "Datagrams dropped, by listener and reason (socket = kernel receive "
+	       "queue overflow, never received).");
+	for (l = s->listeners; l < s->listeners + s->listener_count; l++)
+		for (int i = 0; i < UDPCAPD_DROP__COUNT; i++)
+			sample(f, "udpcapd_dropped_packets_total", "listener", l->name, "reason",
+			       udpcapd_drop_name((enum udpcapd_drop)i), l->c.drops[i]);
+}
+
+static void render_rings(FILE *f, const struct udpcapd_stats *s)
+{
+	const struct udpcapd_stats_ring *r;
+
+	family(f, "udpcapd_delivered_packets_total", "counter",
+	       "Packets written into the ring for its consumer.");
+	for (r = s->rings; r < s->rings + s->ring_count; r++)
+		sample(f, "udpcapd_delivered_packets_total", "ring", r->name, NULL, NULL,
+		       r->c.delivered);
+
+	family(f, "udpcapd_delivered_bytes_total", "counter",
+	       "Packet bytes (captured length) written into the ring.");
+	for (r = s->rings; r < s->rings + s->ring_count; r++)
+		sample(f, "udpcapd_delivered_bytes_total", "ring", r->name, NULL, NULL, r->c.bytes);
+
+	family(f, "udpcapd_ring_dropped_packets_total", "counter",
+	       "The drops of udpcapd_dropped_packets_total attributed to the ring they "
+	       "were steered to, by reason (do not add the two families).");
+	for (r = s->rings; r < s->rings + s->ring_count; r++)
+		for (int i = 0; i < UDPCAPD_DROP__COUNT; i++)
+			sample(f, "udpcapd_ring_dropped_packets_total", "ring", r->name, "reason",
+			       udpcapd_drop_name((enum udpcapd_drop)i), r->c.drops[i]);
+
+	family(f, "udpcapd_ring_size_bytes", "gauge", "Record space of the ring.");
+	for (r = s->rings; r < s->rings + s->ring_count; r++)
+		sample(f, "udpcapd_ring_size_bytes", "ring", r->name, NULL, NULL, r->ring.capacity);
+
+	family(f, "udpcapd_ring_used_bytes", "gauge",
+	       "Bytes of the ring not yet released by the consumer.");
+	for (r = s->rings; r < s->rings + s->ring_count; r++)
+		sample(f, "udpcapd_ring_used_bytes", "ring", r->name, NULL, NULL, r->ring.used);
+
+	family(f, "udpcapd_ring_fill_ratio", "gauge", "Used bytes over size of the ring, 0 to 1.");
+	for (r = s->rings; r < s->rings + s->ring_count; r++) {
+		fputs("udpcapd_ring_fill_ratio{ring=", f);
+		label_value(f, r->name);
+		fprintf(f, "} %.6f\n", udpcapd_ring_fill(&r->ring));
+	}
+
+	family(f, "udpcapd_ring_consumer_attached", "gauge",
+	       "1 when a live consumer holds the ring, else 0.");
+	for (r = s->rings; r < s->rings + s->ring_count; r++)
+		sample(f, "udpcapd_ring_consumer_attached", "ring", r->name, NULL, NULL,
+		       r->ring.consumer_pid > 0);
+
+	family(f, "udpcapd_ring_generation", "gauge",
+	       "Generation of the ring file; changes when the ring is re-created.");
+	for (r = s->rings; r < s->rings + s->ring_count; r++)
+		sample(f, "udpcapd_ring_generation", "ring", r->name, NULL, NULL, r->ring.generation);
+
+	family(f, "udpcapd_ring_resets_total", "counter",
+	       "Times the producer found the consumer's index corrupt and reset the ring.");
+	for (r = s->rings; r < s->rings + s->ring_count; r++)
+		sample(f, "udpcapd_ring_resets_total", "ring", r->name, NULL, NULL, r->ring.resets);
+}
+
+int udpcapd_metrics_render(const struct udpcapd_stats *s, char **ret_text, size_t *ret_len)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	f = open_memstream(&text, &len);
+	if (!f)
+		return -ENOMEM;
+	render_daemon(f, s);
+	render_listeners(f, s);
+	render_rings(f, s);
+	if (ferror(f)) {
+		fclose(f);
+		free(text);
+		return -ENOMEM;
+	}
+	if (fclose(f) != 0) {
+		free(text);
+		return -ENOMEM;
+	}
+	*ret_text = text;
+	*ret_len = len;
+	return 0;
+}
