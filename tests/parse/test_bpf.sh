@@ -3,7 +3,9 @@
 # Proves that <udpcap/parse.h> still compiles for the BPF target
 # (`compile`: clang -O2 -target bpf -Wall -Wextra -Werror) and that the
 # kernel verifier accepts it as an sk_reuseport program with every
-# encapsulation path live (`verify`: bpftool prog load, needs root).
+# encapsulation path live (`verify`: bpftool prog load, needs root), also
+# under the stricter rules that apply with CAP_BPF alone (no CAP_PERFMON,
+# no CAP_SYS_ADMIN), which is how udpcapd loads its steering program.
 # Skips loudly (exit 77) when clang lacks the BPF target, or for `verify`
 # when not root / no bpftool / no bpffs.
 set -euo pipefail
@@ -35,4 +37,13 @@ if ! bpftool prog load "$tmp/parse_check.bpf.o" "$pin" type sk_reuseport 2>"$tmp
 	exit 1
 fi
 bpftool prog show pinned "$pin"
+rm -f "$pin"
 echo "verifier accepted parse.h (sk_reuseport, all encapsulations)"
+command -v setpriv >/dev/null || skip "setpriv missing: CAP_BPF-only verifier rules not checked"
+if ! setpriv --inh-caps=-all --bounding-set=-sys_admin,-perfmon,-net_admin -- \
+	bpftool prog load "$tmp/parse_check.bpf.o" "$pin" type sk_reuseport 2>"$tmp/log"; then
+	tail -40 "$tmp/log"
+	echo "FAIL: the verifier rejected parse.h with CAP_BPF only (no CAP_PERFMON)"
+	exit 1
+fi
+echo "verifier accepted parse.h with CAP_BPF only"
