@@ -17,8 +17,6 @@
 #include "udpcap-build.h"
 #include <udpcap/source.h>
 
-/* Records given back to the producer at once while packets keep coming. */
-#define SOURCE_RELEASE_BATCH 64u
 #define SOURCE_CHECK_MS_DEFAULT 500u
 #define SOURCE_WAIT_STEP_MS 100u
 /* Corrupt records skipped in one next() call before yielding to the caller. */
@@ -32,7 +30,6 @@ struct udpcap_source {
 	uint64_t check_ns;
 	uint64_t next_check_ns; /* CLOCK_MONOTONIC */
 	uint32_t outstanding;	/* returned by next(), not done() yet */
-	uint32_t unreleased;	/* done(), not given back to the producer yet */
 	bool pending;		/* worth calling next() again right away */
 	bool waiting;		/* prepare_wait() announced a sleep */
 	bool detached;		/* ring gone: only reattach() is valid on c */
@@ -98,13 +95,17 @@ static void source_unwatch(struct udpcap_source *src)
 		epoll_ctl(src->epfd, EPOLL_CTL_DEL, fd, NULL);
 }
 
-/* Give consumed records back, but never one the caller still holds. */
+/*
+ * Give consumed records back, but never one the caller still holds (the
+ * consumer releases everything returned so far). Cheap: the consumer
+ * batches the stores the producer sees, and flushes when the ring runs
+ * empty or before a sleep.
+ */
 static void source_release(struct udpcap_source *src)
 {
-	if (src->detached || src->outstanding || !src->unreleased)
+	if (src->detached || src->outstanding)
 		return;
 	udpcap_consumer__release(src->c);
-	src->unreleased = 0;
 }
 
 static void source_finish_wait(struct udpcap_source *src)
@@ -210,7 +211,6 @@ static int source_follow(struct udpcap_source *src, bool closed)
 	}
 	src->detached = false;
 	src->waiting = false;
-	src->unreleased = 0;
 	r = source_watch(src);
 	if (r < 0)
 		return r;
@@ -249,7 +249,6 @@ int udpcap_source__next(struct udpcap_source *src, struct udpcap_pkt *ret_pkt)
 	}
 
 	src->pending = false;
-	source_release(src);
 	/* Re-attaching unmaps the old ring: not while the caller holds a packet. */
 	if (src->outstanding)
 		return 0;
@@ -271,9 +270,7 @@ void udpcap_source__done(struct udpcap_source *src)
 	if (!src->outstanding)
 		return;
 	src->outstanding--;
-	src->unreleased++;
-	if (src->unreleased >= SOURCE_RELEASE_BATCH)
-		source_release(src);
+	source_release(src);
 }
 
 int udpcap_source__fd(const struct udpcap_source *src)

@@ -3,7 +3,7 @@
 #ifndef UDPCAP_TESTS_SOURCE_TEST_H
 #define UDPCAP_TESTS_SOURCE_TEST_H
 
-#define _GNU_SOURCE
+#include <errno.h>
 #include <ftw.h>
 #include <poll.h>
 #include <stdarg.h>

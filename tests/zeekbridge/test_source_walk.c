@@ -69,7 +69,7 @@ static void test_zero_copy(void **state)
 	assert_int_equal(test_produce(ring, 5000, 1), 0);
 	test_pkt_check(&first, 0);
 
-	/* Done, but fewer than a batch and the ring not empty: still held. */
+	/* Walk the rest; each packet is held until its done(). */
 	udpcap_source__done(s);
 	for (uint32_t i = 1; i < filled; i++) {
 		assert_int_equal(udpcap_source__next(s, &p), 1);
@@ -101,7 +101,7 @@ static void test_stats_since_attach(void **state)
 	uint32_t filled, again, got = 0;
 	uint64_t bytes = 0;
 
-	/* Before anyone attaches: fill the ring, drop 7, and 4 upstream drops. */
+	/* Before anyone attaches: fill the ring and overflow it, and 4 upstream drops. */
 	filled = test_produce(ring, 0, 2000);
 	assert_true(filled < 2000);
 	udpcap_ring__add_upstream_drops(ring, 4);
@@ -112,7 +112,7 @@ static void test_stats_since_attach(void **state)
 	assert_int_equal(st.dropped, 0);
 	assert_int_equal(st.link, 0);
 
-	/* Since attach: read what is there, refill and overflow by 11, plus 5 upstream. */
+	/* Since attach: read what is there, refill and overflow again, plus 5 upstream. */
 	while (udpcap_source__next(s, &p) == 1) {
 		bytes += p.meta.caplen;
 		got++;
