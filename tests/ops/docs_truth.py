@@ -120,6 +120,12 @@ def run(cmd):
 	return subprocess.run(cmd, capture_output=True, text=True, timeout=60)
 
 
+def man_section(man, head):
+	"""The text of a man page section from HEAD to the next .SS or .SH."""
+	m = re.search(r"^%s\b.*?(?=^\.S[SH] )" % re.escape(head), man, re.M | re.S)
+	return m.group(0) if m else ""
+
+
 def check_ctl():
 	man = read("docs/man/udpcapctl.8.in")
 	ctl = os.path.join(build, "tools", "udpcapctl")
@@ -127,15 +133,17 @@ def check_ctl():
 	cmds = re.findall(r"^  ([a-z]+) ", r.stdout, re.M)
 	if r.returncode != 0 or not cmds:
 		fail("udpcapctl --help lists no commands: " + r.stdout + r.stderr)
+	common = man_section(man, ".SH FINDING THE DAEMON")
 	for c in cmds:
-		if not re.search(r"^\.SS %s\b" % c, man, re.M):
+		sect = man_section(man, ".SS " + c)
+		if not sect:
 			fail("udpcapctl(8) has no section for the command %s" % c)
 		h = run([ctl, c, "--help"])
 		for opt in sorted(set(re.findall(r"(?<![\w-])(--[a-z][a-z0-9-]+)", h.stdout))):
 			if opt == "--help":
 				continue
-			if opt.replace("-", "\\-") not in man:
-				fail("udpcapctl(8) does not document '%s %s'" % (c, opt))
+			if opt.replace("-", "\\-") not in sect + common:
+				fail("udpcapctl(8) does not document '%s %s' in its section" % (c, opt))
 	codes = re.findall(r"CTL_EXIT_\w+ = (\d+)", read("tools/ctl.h"))
 	for c in codes:
 		if not re.search(r"^\.B %s$" % c, man, re.M):

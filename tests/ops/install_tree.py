@@ -68,6 +68,30 @@ def check_tree(destdir, a):
 	ok("%d expected files checked" % len(expected))
 
 
+def check_binaries(destdir, a):
+	"""The installed programs run from the DESTDIR (no build-tree RPATH left),
+	and the installed example configuration passes udpcapd --check-config."""
+	env = dict(os.environ, LD_LIBRARY_PATH=rooted(destdir, a["libdir"]))
+	for b in a["sbin"].split(","):
+		p = rooted(destdir, os.path.join(a["sbindir"], b))
+		if not b or not os.path.exists(p):
+			continue
+		r = run([p, "--version"], env=env)
+		if r.returncode != 0 or a["version"] not in r.stdout:
+			fail("installed %s --version: rc %d, %r %r" % (b, r.returncode, r.stdout, r.stderr))
+		r = run(["readelf", "-d", p])
+		if destdir in r.stdout or "RUNPATH" in r.stdout or "RPATH" in r.stdout:
+			fail("installed %s keeps a build-tree RPATH/RUNPATH" % b)
+	conf = rooted(destdir, os.path.join(a["sysconfdir"], "udpcapd", "udpcapd.conf"))
+	d = rooted(destdir, os.path.join(a["sbindir"], "udpcapd"))
+	if os.path.exists(conf) and os.path.exists(d):
+		r = run([d, "--check-config", "-c", conf], env=env)
+		if r.returncode != 0:
+			fail("the installed udpcapd.conf fails --check-config:\n" + r.stdout + r.stderr)
+		else:
+			ok("installed binaries run; the installed udpcapd.conf is valid")
+
+
 def check_pkgconfig(destdir, a, work):
 	env = dict(os.environ)
 	env["PKG_CONFIG_SYSROOT_DIR"] = destdir
@@ -302,6 +326,7 @@ def main():
 		else:
 			ok("meson install --destdir " + destdir)
 			check_tree(destdir, a)
+			check_binaries(destdir, a)
 			check_pkgconfig(destdir, a, work)
 			check_man(destdir, a)
 			check_unit(destdir, a, work)
