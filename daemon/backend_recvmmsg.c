@@ -128,12 +128,15 @@ int udpcapd_recvmmsg_run(struct udpcapd_thread *t)
 	int ep, r;
 
 	r = bufs_init(&b, t->d->config->receive.batch);
-	if (r < 0)
+	if (r < 0) {
+		udpcapd_thread_ready(t, r);
 		return r;
+	}
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	evs = calloc(t->nsocks, sizeof(*evs));
 	if (ep < 0 || !evs) {
 		r = ep < 0 ? -errno : -ENOMEM;
+		udpcapd_thread_ready(t, r);
 		goto out;
 	}
 	for (i = 0; i < t->nsocks; i++) {
@@ -141,9 +144,11 @@ int udpcapd_recvmmsg_run(struct udpcapd_thread *t)
 
 		if (epoll_ctl(ep, EPOLL_CTL_ADD, t->socks[i].fd, &ev) < 0) {
 			r = -errno;
+			udpcapd_thread_ready(t, r);
 			goto out;
 		}
 	}
+	udpcapd_thread_ready(t, 0);
 	while (!udpcapd_rx_stopping(t)) {
 		int n = epoll_wait(ep, evs, (int)t->nsocks, UDPCAPD_IDLE_MS);
 

@@ -97,6 +97,13 @@ static int uring_init(struct uring_rx *u, struct udpcapd_thread *t)
 	u->nbufs = 256;
 	while (u->nbufs < want && u->nbufs < 4096)
 		u->nbufs <<= 1;
+	/* Tests shrink the buffer ring to run it dry on purpose. */
+	if (getenv("UDPCAPD_URING_BUFFERS")) {
+		unsigned long n = strtoul(getenv("UDPCAPD_URING_BUFFERS"), NULL, 10);
+
+		if (n >= 1 && n <= 32768 && !(n & (n - 1)))
+			u->nbufs = (unsigned)n;
+	}
 	u->mask = u->nbufs - 1;
 	u->buf_size = buffer_size();
 	u->dirty = calloc(t->nsocks, sizeof(*u->dirty));
@@ -104,7 +111,9 @@ static int uring_init(struct uring_rx *u, struct udpcapd_thread *t)
 	if (!u->dirty || !u->bufs)
 		return -ENOMEM;
 
-	r = setup_ring(&u->ring, 64, u->nbufs * 2 + t->nsocks * 2);
+	/* Each CQE holds a buffer, plus one end-of-multishot per socket; >= SQ size. */
+	r = setup_ring(&u->ring, 64, u->nbufs * 2 + t->nsocks * 2 < 128 ? 128
+							       : u->nbufs * 2 + t->nsocks * 2);
 	if (r < 0)
 		return r;
 	u->ring_ok = true;
@@ -171,8 +180,10 @@ static void complete(struct uring_rx *u, struct udpcapd_thread *t, struct io_uri
 	if (!(cqe->flags & IORING_CQE_F_MORE))
 		s->rearm = true;
 	if (!(cqe->flags & IORING_CQE_F_BUFFER)) {
-		if (cqe->res < 0 && cqe->res != -ENOBUFS && cqe->res != -EINTR &&
-		    cqe->res != -ECANCELED)
+		if (cqe->res == -ENOBUFS)
+			udpcapd_counter_add(&t->uring_enobufs, 1);
+		else if (cqe->res < 0 && cqe->res != -EINTR &&
+			 cqe->res != -ECANCELED)
 			log_warning("io_uring recvmsg on listener %s ring %u: %s", s->l->name,
 				    s->ring, strerror(-cqe->res));
 		return;
@@ -211,6 +222,7 @@ int udpcapd_uring_run(struct udpcapd_thread *t)
 	int r;
 
 	r = uring_init(&u, t);
+	udpcapd_thread_ready(t, r);
 	if (r < 0) {
 		log_error("receiver %u: io_uring set-up failed: %s", t->idx, strerror(-r));
 		goto out;

@@ -11,10 +11,34 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "udpcapd.h"
+
+void udpcapd_thread_ready(struct udpcapd_thread *t, int err)
+{
+	/* release: pairs with the acquire in wait_ready() */
+	__atomic_store_n(&t->init, err < 0 ? err : 1, __ATOMIC_RELEASE);
+}
+
+/* READY only once every receiver has its backend set up. 0 or the first -errno. */
+static int wait_ready(struct udpcapd *d)
+{
+	struct timespec pause = {.tv_nsec = 1000 * 1000};
+	unsigned i;
+
+	for (i = 0; i < d->nthreads; i++) {
+		int v;
+
+		while (!(v = __atomic_load_n(&d->threads[i].init, __ATOMIC_ACQUIRE)))
+			nanosleep(&pause, NULL);
+		if (v < 0)
+			return v;
+	}
+	return 0;
+}
 
 static void *receiver_main(void *arg)
 {
@@ -38,6 +62,8 @@ static void *receiver_main(void *arg)
 		r = udpcapd_uring_run(t);
 	else
 		r = udpcapd_recvmmsg_run(t);
+	if (!__atomic_load_n(&t->init, __ATOMIC_ACQUIRE))
+		udpcapd_thread_ready(t, r < 0 ? r : -EIO);
 	if (r < 0) {
 		t->error = r;
 		log_error("receiver %u stopped: %s", t->idx, strerror(-r));
@@ -100,6 +126,11 @@ int udpcapd_threads_start(struct udpcapd *d)
 			return -r;
 		}
 		d->threads[i].started = true;
+	}
+	r = wait_ready(d);
+	if (r < 0) {
+		log_error("receiver set-up failed: %s", strerror(-r));
+		return r;
 	}
 	log_info("%u receiver threads, backend %s, batch %u", d->nthreads,
 		 cfg->receive.backend == UDPCAP_BACKEND_IO_URING ? "io_uring" : "recvmmsg",

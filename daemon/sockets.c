@@ -102,7 +102,7 @@ static void adopt_bound_port(struct udpcapd_listener *l, int fd)
 
 static int open_listener(struct udpcapd *d, unsigned li)
 {
-	const struct udpcap_config_listener *cl = &d->config->listeners[li];
+	struct udpcap_config_listener *cl = &d->config->listeners[li];
 	struct udpcapd_listener *l = &d->listeners[li];
 	char why[256] = "";
 	bool warned = false;
@@ -125,6 +125,8 @@ static int open_listener(struct udpcapd *d, unsigned li)
 		if (i == 0)
 			adopt_bound_port(l, l->fds[0]);
 	}
+	/* Reload compares against what is bound, not against "port 0". */
+	d->config->listeners[li].addr = l->addr;
 	format_addr(&l->addr, l->listen, sizeof(l->listen));
 
 	r = udpcapd_steering_attach(d->config->steering.mode, cl, d->config->steering.hash,

@@ -156,7 +156,7 @@ void udpcapd_stats_log(struct udpcapd *d)
 {
 	struct linebuf b = {.buf = malloc(4096), .cap = 4096};
 	struct udpcapd_stats s;
-	uint64_t fallbacks = 0;
+	uint64_t fallbacks = 0, enobufs = 0;
 	char scope[128];
 	size_t i;
 
@@ -166,10 +166,14 @@ void udpcapd_stats_log(struct udpcapd *d)
 		return;
 	}
 	for (i = 0; i < d->nthreads; i++)
+	{
 		fallbacks += __atomic_load_n(&d->threads[i].ts_fallbacks, __ATOMIC_RELAXED);
-	put(&b, "stats uptime_ms=%llu backend=%s steering=%s hash=%s ts_fallbacks=%llu",
+		enobufs += __atomic_load_n(&d->threads[i].uring_enobufs, __ATOMIC_RELAXED);
+	}
+	put(&b, "stats uptime_ms=%llu backend=%s steering=%s hash=%s ts_fallbacks=%llu "
+		"uring_enobufs=%llu",
 	    (unsigned long long)(s.uptime_ns / 1000000), s.backend, s.steering, s.hash,
-	    (unsigned long long)fallbacks);
+	    (unsigned long long)fallbacks, (unsigned long long)enobufs);
 	put_counters(&b, "total", &s.totals);
 	for (i = 0; i < s.listener_count; i++) {
 		snprintf(scope, sizeof(scope), "listener.%s", s.listeners[i].name);

@@ -67,7 +67,9 @@ struct udpcapd_thread {
 	unsigned nsocks;
 	uint64_t quiescent; /* __atomic: bumped when holding no filter pointer */
 	uint64_t ts_fallbacks; /* __atomic: datagrams without a kernel timestamp */
+	uint64_t uring_enobufs; /* __atomic: multishot ended for want of buffers, re-armed */
 	bool exited;	    /* __atomic */
+	int init;	    /* __atomic: 0 starting, 1 receiving, -errno set-up failed */
 	int error;	    /* backend failure (-errno), for the log */
 };
 
@@ -129,6 +131,9 @@ int udpcapd_filters_swap(struct udpcapd *d, const struct udpcap_config_listener 
 int udpcapd_threads_start(struct udpcapd *d);
 void udpcapd_threads_stop(struct udpcapd *d);
 void udpcapd_threads_free(struct udpcapd *d);
+
+/* Backends call this once their set-up is done (0) or failed (-errno). */
+void udpcapd_thread_ready(struct udpcapd_thread *t, int err);
 
 /* backend_recvmmsg.c, backend_uring.c: the receive loop of one thread. */
 int udpcapd_recvmmsg_run(struct udpcapd_thread *t);

@@ -8,6 +8,7 @@
  * spans keys once the whole file is read.
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <fcntl.h>
 #include <ini.h>
 #include <stdarg.h>
@@ -307,9 +308,15 @@ static int cfg_handler(void *user, const char *section, const char *name, const 
 	return 1;
 }
 
+/* Same address and port; port 0 (the kernel picks one, for tests) never clashes. */
 static bool sockaddr_equal(const struct udpcap_config_listener *a,
 			   const struct udpcap_config_listener *b)
 {
+	const struct sockaddr_in *a4 = (const struct sockaddr_in *)&a->addr;
+	const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)&a->addr;
+
+	if (a->addr.ss_family == AF_INET ? !a4->sin_port : !a6->sin6_port)
+		return false;
 	return a->addr_len == b->addr_len && !memcmp(&a->addr, &b->addr, a->addr_len);
 }
 
