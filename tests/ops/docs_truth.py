@@ -8,22 +8,13 @@
 # every relative link in README.md and docs/*.md points at a file.
 import os
 import re
-import subprocess
 import sys
 import tempfile
 
-failures = []
+from opslib import fail, finish, mark, ok, run
+
 src = os.environ.get("UDPCAP_SOURCE_ROOT", "")
 build = os.environ.get("UDPCAP_BUILD_ROOT", "")
-
-
-def fail(msg):
-	failures.append(msg)
-	print("FAIL: " + msg, flush=True)
-
-
-def ok(msg):
-	print("ok: " + msg, flush=True)
 
 
 def read(rel):
@@ -48,37 +39,32 @@ def parser_keys():
 	return keys
 
 
-def md_keys(text):
-	"""(section, key) from '## [section]' headings and '| `key` |' table rows."""
+def doc_keys(text, heading, other_heading, row):
+	"""(section, key) pairs: HEADING names the section ("[rings]"), a line
+	starting with OTHER_HEADING ends it, ROW matches a documented key."""
 	keys, sect = set(), None
 	for line in text.splitlines():
-		h = re.match(r"## \[(\w+)", line)
+		h = re.match(heading, line)
 		if h:
 			sect = h.group(1)
-		elif line.startswith("## "):
+		elif line.startswith(other_heading):
 			sect = None
-		r = re.match(r"\| `([a-z0-9_-]+)` \|", line)
+		r = re.match(row, line)
 		if r and sect:
 			keys.add((sect, r.group(1)))
 	return keys
+
+
+def md_keys(text):
+	return doc_keys(text, r"## \[(\w+)", "## ", r"\| `([a-z0-9_-]+)` \|")
 
 
 def man_keys(text):
-	"""(section, key) from '.SH [section]' and '.BR key " = "' lines."""
-	keys, sect = set(), None
-	for line in text.splitlines():
-		h = re.match(r"\.SH \[(\w+)", line)
-		if h:
-			sect = h.group(1)
-		elif line.startswith(".SH"):
-			sect = None
-		r = re.match(r'\.BR ([a-z0-9_-]+) " = "', line)
-		if r and sect:
-			keys.add((sect, r.group(1)))
-	return keys
+	return doc_keys(text, r"\.SH \[(\w+)", ".SH", r'\.BR ([a-z0-9_-]+) " = "')
 
 
 def check_keys():
+	t0 = mark()
 	real = parser_keys()
 	if not real:
 		return
@@ -88,7 +74,7 @@ def check_keys():
 			fail("%s does not document [%s] %s" % (name, s, k))
 		for s, k in sorted(documented - real):
 			fail("%s documents [%s] %s, which the parser does not accept" % (name, s, k))
-	ok("%d configuration keys documented in both places" % len(real))
+	ok("%d configuration keys documented in both places" % len(real), t0)
 
 
 def drop_reasons():
@@ -102,6 +88,7 @@ def drop_reasons():
 
 
 def check_reasons():
+	t0 = mark()
 	names = drop_reasons()
 	ops = read("docs/operations.md")
 	arch = read("docs/architecture.md")
@@ -113,11 +100,7 @@ def check_reasons():
 			fail("docs/architecture.md does not mention drop reason %s" % n)
 		if n not in man:
 			fail("udpcapctl(8) does not mention drop reason %s" % n)
-	ok("%d drop reasons explained" % len(names))
-
-
-def run(cmd):
-	return subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+	ok("%d drop reasons explained" % len(names), t0)
 
 
 def man_section(man, head):
@@ -127,6 +110,7 @@ def man_section(man, head):
 
 
 def check_ctl():
+	t0 = mark()
 	man = read("docs/man/udpcapctl.8.in")
 	ctl = os.path.join(build, "tools", "udpcapctl")
 	r = run([ctl, "--help"])
@@ -148,7 +132,7 @@ def check_ctl():
 	for c in codes:
 		if not re.search(r"^\.B %s$" % c, man, re.M):
 			fail("udpcapctl(8) does not document exit status %s" % c)
-	ok("udpcapctl: %d commands, %d exit statuses in the man page" % (len(cmds), len(codes)))
+	ok("udpcapctl: %d commands, %d exit statuses in the man page" % (len(cmds), len(codes)), t0)
 
 
 def udpcapd():
@@ -157,6 +141,7 @@ def udpcapd():
 
 
 def check_daemon_options():
+	t0 = mark()
 	d = udpcapd()
 	if not d:
 		return
@@ -168,7 +153,7 @@ def check_daemon_options():
 	for opt in sorted(opts):
 		if opt.replace("-", "\\-") not in man:
 			fail("udpcapd(8) does not document %s" % opt)
-	ok("udpcapd: %d options in the man page" % len(opts))
+	ok("udpcapd: %d options in the man page" % len(opts), t0)
 
 
 def ini_examples():
@@ -186,6 +171,7 @@ def ini_examples():
 
 
 def check_examples():
+	t0 = mark()
 	d = udpcapd()
 	if not d:
 		print("SKIP part: udpcapd is not built, INI examples not checked", flush=True)
@@ -205,10 +191,11 @@ def check_examples():
 			if r.returncode != 0:
 				fail("an INI example in %s is rejected by udpcapd --check-config:\n%s%s"
 				     % (where, r.stdout, r.stderr))
-		ok("%d INI examples pass udpcapd --check-config" % n)
+		ok("%d INI examples pass udpcapd --check-config" % n, t0)
 
 
 def check_links():
+	t0 = mark()
 	files = ["README.md"] + ["docs/" + f for f in sorted(os.listdir(os.path.join(src, "docs")))
 				 if f.endswith(".md")]
 	n = 0
@@ -220,7 +207,7 @@ def check_links():
 			p = os.path.normpath(os.path.join(src, os.path.dirname(rel), target))
 			if not os.path.exists(p):
 				fail("%s links to %s, which does not exist" % (rel, target))
-	ok("%d relative links checked in %d files" % (n, len(files)))
+	ok("%d relative links checked in %d files" % (n, len(files)), t0)
 
 
 def main():
@@ -233,15 +220,8 @@ def main():
 	check_daemon_options()
 	check_examples()
 	check_links()
-	if failures:
-		print("%d failure(s)" % len(failures))
-		return 1
-	if not udpcapd():
-		print("SKIP: everything else passed, but udpcapd is not built yet, so its options "
-		      "and the INI examples were not checked", flush=True)
-		return 77
-	print("docs match the code")
-	return 0
+	return finish("docs match the code", None if udpcapd() else
+		      "udpcapd is not built yet, so its options and the INI examples were not checked")
 
 
 if __name__ == "__main__":

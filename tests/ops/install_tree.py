@@ -13,24 +13,10 @@
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 
-failures = []
-
-
-def fail(msg):
-	failures.append(msg)
-	print("FAIL: " + msg, flush=True)
-
-
-def ok(msg):
-	print("ok: " + msg, flush=True)
-
-
-def run(cmd, **kw):
-	return subprocess.run(cmd, capture_output=True, text=True, timeout=300, **kw)
+from opslib import fail, finish, mark, ok, run
 
 
 def rooted(destdir, path):
@@ -38,6 +24,7 @@ def rooted(destdir, path):
 
 
 def check_tree(destdir, a):
+	t0 = mark()
 	expected = [
 		(a["libdir"], "libudpcap.so"),
 		(a["libdir"], "libudpcap.so.0"),
@@ -65,12 +52,13 @@ def check_tree(destdir, a):
 		p = rooted(destdir, os.path.join(a["sbindir"], b)) if b else None
 		if p and os.path.exists(p) and not os.access(p, os.X_OK):
 			fail(p + " is not executable")
-	ok("%d expected files checked" % len(expected))
+	ok("%d expected files checked" % len(expected), t0)
 
 
 def check_binaries(destdir, a):
 	"""The installed programs run from the DESTDIR (no build-tree RPATH left),
 	and the installed example configuration passes udpcapd --check-config."""
+	t0 = mark()
 	env = dict(os.environ, LD_LIBRARY_PATH=rooted(destdir, a["libdir"]))
 	for b in a["sbin"].split(","):
 		p = rooted(destdir, os.path.join(a["sbindir"], b))
@@ -89,10 +77,11 @@ def check_binaries(destdir, a):
 		if r.returncode != 0:
 			fail("the installed udpcapd.conf fails --check-config:\n" + r.stdout + r.stderr)
 		else:
-			ok("installed binaries run; the installed udpcapd.conf is valid")
+			ok("installed binaries run; the installed udpcapd.conf is valid", t0)
 
 
 def check_pkgconfig(destdir, a, work):
+	t0 = mark()
 	env = dict(os.environ)
 	env["PKG_CONFIG_SYSROOT_DIR"] = destdir
 	env["PKG_CONFIG_PATH"] = rooted(destdir, a["libdir"] + "/pkgconfig")
@@ -149,10 +138,11 @@ int main(void)
 	if r.returncode != 0 or "linked" not in r.stdout:
 		fail("program linked against the installed libudpcap failed: " + r.stdout + r.stderr)
 		return
-	ok("udpcap.pc: compiled, linked and ran a consumer against the DESTDIR")
+	ok("udpcap.pc: compiled, linked and ran a consumer against the DESTDIR", t0)
 
 
 def check_man(destdir, a):
+	t0 = mark()
 	pages = [("man8", "udpcapd.8"), ("man8", "udpcapctl.8"), ("man5", "udpcapd.conf.5")]
 	env = dict(os.environ, LC_ALL="C.UTF-8", MANWIDTH="80")
 	for sect, page in pages:
@@ -171,7 +161,7 @@ def check_man(destdir, a):
 			text = f.read()
 		if "@" + "VERSION@" in text or "@" + "SYSCONFDIR@" in text:
 			fail(page + " has unsubstituted @VARIABLES@")
-	ok("man pages render without warnings")
+	ok("man pages render without warnings", t0)
 
 
 def unit_settings(path):
@@ -187,6 +177,7 @@ def unit_settings(path):
 
 
 def check_unit(destdir, a, work):
+	t0 = mark()
 	unit = rooted(destdir, os.path.join(a["unitdir"], "udpcapd.service"))
 	if not os.path.exists(unit):
 		return
@@ -225,7 +216,7 @@ def check_unit(destdir, a, work):
 		if r.returncode != 0 or r.stderr.strip() or r.stdout.strip():
 			fail("systemd-analyze verify:\n" + r.stdout + r.stderr)
 		else:
-			ok("systemd-analyze verify clean (ExecStart and man pages resolved in the DESTDIR)")
+			ok("systemd-analyze verify clean (ExecStart and man pages resolved in the DESTDIR)", t0)
 	else:
 		print("SKIP part: udpcapd is not built in this tree yet, so the unit's ExecStart "
 		      "cannot be verified", flush=True)
@@ -239,7 +230,7 @@ def check_unit(destdir, a, work):
 		if rating not in ("PERFECT", "SAFE", "OK"):
 			fail("systemd-analyze security rates %.1f %s, need OK or better" % (score, rating))
 		else:
-			ok("systemd-analyze security: %.1f %s" % (score, rating))
+			ok("systemd-analyze security: %.1f %s" % (score, rating), t0)
 	# Exactly one capability, and it is CAP_BPF: every other line is a check mark.
 	for line in r.stdout.splitlines():
 		if "CapabilityBoundingSet=" in line and line.startswith("✗") and "CAP_BPF" not in line:
@@ -247,6 +238,7 @@ def check_unit(destdir, a, work):
 
 
 def check_sysctl(destdir, a):
+	t0 = mark()
 	p = rooted(destdir, os.path.join(a["sysctldir"], "60-udpcapd.conf"))
 	if not os.path.exists(p):
 		return
@@ -263,10 +255,11 @@ def check_sysctl(destdir, a):
 	if n == 0:
 		fail(p + " sets nothing")
 	else:
-		ok("sysctl.d: %d known key(s)" % n)
+		ok("sysctl.d: %d known key(s)" % n, t0)
 
 
 def check_users_tmpfiles(destdir, a, work):
+	t0 = mark()
 	sysusers = rooted(destdir, os.path.join(a["sysusersdir"], "udpcapd.conf"))
 	tmpfiles = rooted(destdir, os.path.join(a["tmpfilesdir"], "udpcapd.conf"))
 	if not (os.path.exists(sysusers) and os.path.exists(tmpfiles)):
@@ -305,7 +298,7 @@ def check_users_tmpfiles(destdir, a, work):
 		fail("ring dir: mode %o uid %d gid %d, expected 0750 udpcapd:udpcap"
 		     % (st.st_mode & 0o7777, st.st_uid, st.st_gid))
 	else:
-		ok("sysusers + tmpfiles: udpcapd:udpcap, /dev/shm/udpcapd 0750")
+		ok("sysusers + tmpfiles: udpcapd:udpcap, /dev/shm/udpcapd 0750", t0)
 
 
 def main():
@@ -334,15 +327,9 @@ def main():
 			check_users_tmpfiles(destdir, a, work)
 	finally:
 		shutil.rmtree(work, ignore_errors=True)
-	if failures:
-		print("%d failure(s)" % len(failures))
-		return 1
-	if "udpcapd" not in a["sbin"].split(","):
-		print("SKIP: everything else passed, but udpcapd is not built in this tree yet "
-		      "(issue: data path), so the install tree is incomplete", flush=True)
-		return 77
-	print("install tree OK")
-	return 0
+	return finish("install tree OK", None if "udpcapd" in a["sbin"].split(",") else
+		      "udpcapd is not built in this tree yet (issue: data path), so the install "
+		      "tree is incomplete")
 
 
 if __name__ == "__main__":
