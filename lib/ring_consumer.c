@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ring_internal.h"
@@ -324,20 +325,47 @@ UDPCAP_API void udpcap_consumer__finish_wait(struct udpcap_consumer *c)
 		;
 }
 
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * A wake-up byte can be stale (the producer saw our flag while we were
+ * already backing out of a sleep), so a readable fd alone proves nothing:
+ * sleep again for the rest of the timeout. Returns 1 when there is
+ * something to read (or the ring closed), 0 on timeout or signal.
+ */
 UDPCAP_API int udpcap_consumer__wait(struct udpcap_consumer *c, int timeout_ms)
 {
 	struct pollfd pfd = {.fd = c->wake_fd, .events = POLLIN};
-	int r;
+	int64_t deadline = timeout_ms >= 0 ? mono_ms() + timeout_ms : 0;
+	int r, left = timeout_ms;
 
-	if (udpcap_consumer__prepare_wait(c))
-		return 1;
-	r = poll(&pfd, 1, timeout_ms);
-	udpcap_consumer__finish_wait(c);
-	if (r < 0 && errno != EINTR)
-		return -errno;
-	/* Acquire, partners as in prepare_wait(). */
-	return shm_load_acquire(&c->a.shm->prod) != c->pos ||
-	       shm_load_acquire(&c->a.shm->closed) != 0;
+	for (;;) {
+		if (udpcap_consumer__prepare_wait(c))
+			return 1;
+		r = poll(&pfd, 1, left);
+		udpcap_consumer__finish_wait(c);
+		if (r < 0)
+			return errno == EINTR ? 0 : -errno;
+		/* Acquire, partners as in prepare_wait(). */
+		if (shm_load_acquire(&c->a.shm->prod) != c->pos ||
+		    shm_load_acquire(&c->a.shm->closed))
+			return 1;
+		if (r == 0)
+			return 0;
+		if (timeout_ms >= 0) {
+			int64_t rest = deadline - mono_ms();
+
+			if (rest <= 0)
+				return 0;
+			left = (int)rest;
+		}
+	}
 }
 
 UDPCAP_API int udpcap_consumer__check(struct udpcap_consumer *c)

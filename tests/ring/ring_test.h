@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -78,37 +79,59 @@ static inline uint64_t rt_rand(uint64_t *s)
 	return *s * 2685821657736338717ull;
 }
 
-/* Length of record @seq, in [1, max]. */
+/* Length of record @seq, in [1, max], log-uniform-ish: every length
+ * occurs, small ones most (mean ~ max / 13), as on real links. */
 static inline uint32_t rt_len(uint64_t seq, uint32_t max)
 {
 	uint64_t s = seq * 0x9e3779b97f4a7c15ull + 1;
+	uint64_t v = rt_rand(&s);
+	uint32_t bits = (uint32_t)(v % 15);
 
-	return (uint32_t)(rt_rand(&s) % max) + 1;
+	return (uint32_t)((v >> 8) % (bits ? (1ull << bits) : 1) % max) + 1;
 }
 
-/* Fill: first 8 bytes (or fewer) are the sequence number, the rest a
- * pattern derived from it; the consumer recomputes and compares. */
+/* Random bytes both sides derive the same way: record contents are a
+ * window of this pool chosen by the sequence number. */
+#define RT_POOL 65536u
+static inline const uint8_t *rt_pool(void)
+{
+	static uint8_t pool[RT_POOL + UDPCAP_RING_MAX_CAPLEN + 1]; /* multiple of 8 */
+	static int done;
+
+	if (!done) {
+		uint64_t s = 0x1234567;
+		for (size_t i = 0; i < sizeof(pool); i += 8) {
+			uint64_t v = rt_rand(&s);
+			memcpy(pool + i, &v, 8);
+		}
+		done = 1;
+	}
+	return pool;
+}
+
+static inline const uint8_t *rt_window(uint64_t seq)
+{
+	return rt_pool() + ((seq * 2654435761u) % RT_POOL);
+}
+
+/* Fill: the first 8 bytes (or fewer) are the sequence number, the rest the
+ * pool window of that sequence number. */
 static inline void rt_fill(uint8_t *p, uint32_t len, uint64_t seq)
 {
-	uint64_t s = seq | 1;
 	uint32_t i = 0;
 
 	for (; i < len && i < 8; i++)
 		p[i] = (uint8_t)(seq >> (8 * i));
-	for (; i + 8 <= len; i += 8) {
-		uint64_t v = rt_rand(&s);
-		memcpy(p + i, &v, 8);
-	}
-	for (; i < len; i++)
-		p[i] = (uint8_t)(seq + i);
+	if (len > 8)
+		memcpy(p + 8, rt_window(seq) + 8, len - 8);
 }
 
 static inline int rt_verify(const uint8_t *p, uint32_t len, uint64_t seq)
 {
-	uint8_t buf[UDPCAP_RING_MAX_CAPLEN];
-
-	rt_fill(buf, len, seq);
-	return memcmp(buf, p, len) == 0;
+	for (uint32_t i = 0; i < len && i < 8; i++)
+		if (p[i] != (uint8_t)(seq >> (8 * i)))
+			return 0;
+	return len <= 8 || memcmp(p + 8, rt_window(seq) + 8, len - 8) == 0;
 }
 
 /* Read the sequence number from a record (little endian, up to 8 bytes). */
@@ -169,6 +192,110 @@ static inline struct udpcap_ring *rt_create(const char *dir, const char *name, u
 	if (err)
 		RT_DIE("ring create %s/%s: %s", dir, name, strerror(-err));
 	return r;
+}
+
+static inline struct udpcap_pkt_meta rt_meta(uint64_t seq, uint32_t len)
+{
+	return (struct udpcap_pkt_meta){
+		.ts_ns = seq,
+		.caplen = len,
+		.origlen = len + 14,
+		.linktype = UDPCAP_LINKTYPE_EN10MB,
+		.flags = UDPCAP_PKT_F_VXLAN_VNI,
+		.vxlan_vni = (uint32_t)(seq & 0xffffff),
+	};
+}
+
+/*
+ * Produce records seq0 .. seq0+n-1 (lengths rt_len(seq, maxlen)), publishing
+ * every @batch. With @retry a full ring is waited out (zero loss tests),
+ * for at most 120 s of no progress; without, the drop is the ring's to
+ * count. Returns how many were written.
+ */
+static inline uint64_t rt_produce(struct udpcap_ring *r, uint64_t seq0, uint64_t n,
+				  uint32_t maxlen, unsigned batch, int retry)
+{
+	uint64_t written = 0, stuck_since = 0;
+	unsigned pending = 0;
+
+	for (uint64_t seq = seq0; seq < seq0 + n;) {
+		uint32_t len = rt_len(seq, maxlen);
+		struct udpcap_pkt_meta m = rt_meta(seq, len);
+		uint8_t *d = udpcap_ring__reserve(r, len, m.origlen);
+
+		if (!d && retry) {
+			udpcap_ring__publish(r);
+			pending = 0;
+			if (!stuck_since)
+				stuck_since = rt_now_ns();
+			else if (rt_now_ns() - stuck_since > 120000000000ull)
+				RT_DIE("producer: ring full for 120 s at seq %llu",
+				       (unsigned long long)seq);
+			sched_yield();
+			continue;
+		}
+		stuck_since = 0;
+		if (d) {
+			rt_fill(d, len, seq);
+			udpcap_ring__commit(r, &m);
+			written++;
+		}
+		seq++;
+		if (++pending >= batch) {
+			udpcap_ring__publish(r);
+			pending = 0;
+		}
+	}
+	udpcap_ring__publish(r);
+	return written;
+}
+
+/* Check one delivered record against what rt_produce() wrote. */
+static inline void rt_check_pkt(const struct udpcap_pkt *p, uint32_t maxlen)
+{
+	uint64_t seq = p->meta.ts_ns;
+	uint32_t len = rt_len(seq, maxlen);
+	struct udpcap_pkt_meta m = rt_meta(seq, len);
+
+	if (memcmp(&p->meta, &m, sizeof(m)))
+		RT_DIE("seq %llu: metadata differs (caplen %u, want %u)", (unsigned long long)seq,
+		       p->meta.caplen, len);
+	if (!rt_verify(p->data, len, seq))
+		RT_DIE("seq %llu: packet bytes differ", (unsigned long long)seq);
+}
+
+/* Run on the @n-th CPU we may use (if there is one): races between the
+ * two sides need them truly parallel. */
+static inline void rt_pin_cpu(int n)
+{
+	cpu_set_t allowed, one;
+	int seen = 0;
+
+	if (sched_getaffinity(0, sizeof(allowed), &allowed))
+		return;
+	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+		if (!CPU_ISSET(cpu, &allowed) || seen++ != n)
+			continue;
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		sched_setaffinity(0, sizeof(one), &one);
+		return;
+	}
+}
+
+/* One byte through a pipe: start/ready handshakes between processes. */
+static inline void rt_signal(int fd)
+{
+	if (write(fd, "x", 1) != 1)
+		RT_DIE("pipe write: %s", strerror(errno));
+}
+
+static inline void rt_await(int fd)
+{
+	char b;
+
+	if (read(fd, &b, 1) != 1)
+		RT_DIE("pipe read: peer died");
 }
 
 #endif /* UDPCAP_TESTS_RING_TEST_H */
