@@ -121,8 +121,7 @@ static int from_dir(const char *dir, const char *ring, bool json)
 		json_object_put(rings);
 		if (dh)
 			closedir(dh);
-		return err == EACCES ? CTL_EXIT_PERMISSION : err == ENOENT ? CTL_EXIT_UNKNOWN
-									   : CTL_EXIT_FAILURE;
+		return err == EACCES ? CTL_EXIT_PERMISSION : CTL_EXIT_FAILURE;
 	}
 	if (!json)
 		print_head();

@@ -139,7 +139,7 @@ static int read_line(struct ctl_conn *conn, char **ret_line)
 {
 	char *nl;
 
-	while (!(nl = memchr(conn->buf, '\n', conn->len))) {
+	while (!conn->buf || !(nl = memchr(conn->buf, '\n', conn->len))) {
 		ssize_t n;
 
 		if (conn->cap - conn->len < 4096) {
