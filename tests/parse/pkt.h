@@ -276,8 +276,17 @@ static inline void pkt_gwlb(struct pkt *p, uint32_t gvni, uint32_t xvni, int fam
 		pkt_ipv6(&ip, &t);
 	else
 		pkt_ipv4(&ip, &t);
-	/* pkt_l4 wrote an empty UDP; append VXLAN as its payload */
+	/* pkt_l4 wrote an empty UDP; append VXLAN as its payload, fix the lengths */
 	pkt_put(&ip, vx.b, vx.len);
+	{
+		size_t udp_at = family == 6 ? 40 + 8 * (size_t)ext : 20 + 4 * (size_t)ext;
+		size_t tot = family == 6 ? ip.len - 40 : ip.len;
+
+		ip.b[family == 6 ? 4 : 2] = (uint8_t)(tot >> 8);
+		ip.b[family == 6 ? 5 : 3] = (uint8_t)tot;
+		ip.b[udp_at + 4] = (uint8_t)((ip.len - udp_at) >> 8);
+		ip.b[udp_at + 5] = (uint8_t)(ip.len - udp_at);
+	}
 	pkt_geneve(p, gvni, family == 6 ? 0x86dd : 0x0800, 2, &ip);
 }
 
@@ -313,6 +322,51 @@ static inline int pkt_samples(struct pkt *s, int max)
 	pkt_gwlb(&s[n++], 1, 2, 4, 2, &in4);
 	pkt_gwlb(&s[n++], 3, 4, 6, 2, &in6);
 	return n;
+}
+
+/* splitmix64: the tests' deterministic random numbers (fixed seeds). */
+static inline uint64_t pkt_rng(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/*
+ * A random flow: IPv4 or IPv6, often shared address prefixes, sometimes the
+ * same host at both ends or equal ports, TCP/UDP/SCTP/ICMP(v6), 0-2 VLAN
+ * tags, IPv4 options, IPv6 extension headers, 1 in 5 a first or later
+ * fragment.
+ */
+static inline struct tflow tflow_random(uint64_t *rs)
+{
+	static const uint8_t p4[] = {6, 17, 132, 1}, p6[] = {6, 17, 132, 58};
+	struct tflow t;
+
+	memset(&t, 0, sizeof(t));
+	t.family = pkt_rng(rs) % 2 ? 6 : 4;
+	for (int i = 0; i < (t.family == 6 ? 16 : 4); i++) {
+		t.src[i] = (uint8_t)pkt_rng(rs);
+		t.dst[i] = (pkt_rng(rs) % 8) ? (uint8_t)pkt_rng(rs) : t.src[i];
+	}
+	if (pkt_rng(rs) % 50 == 0)
+		memcpy(t.dst, t.src, 16); /* same host both ends: ports decide */
+	t.proto = t.family == 6 ? p6[pkt_rng(rs) % 4] : p4[pkt_rng(rs) % 4];
+	t.sport = (uint16_t)pkt_rng(rs);
+	t.dport = pkt_rng(rs) % 20 ? (uint16_t)pkt_rng(rs) : t.sport;
+	t.vlans = (int)(pkt_rng(rs) % 3);
+	for (int i = 0; i < t.vlans; i++) {
+		t.vid[i] = (uint16_t)(pkt_rng(rs) % 4096);
+		t.tpid[i] = i == 0 && t.vlans == 2 ? 0x88a8 : 0x8100;
+	}
+	t.frag = pkt_rng(rs) % 5 == 0 ? (enum tfrag)(1 + pkt_rng(rs) % 2) : TFRAG_NONE;
+	t.ip4_opt_words = (int)(pkt_rng(rs) % 4);
+	t.ip6_ext = (int)(pkt_rng(rs) % 3);
+	t.ip6_ext_words = (int)(pkt_rng(rs) % 2);
+	t.payload = pkt_rng(rs) % 24;
+	return t;
 }
 
 #endif /* UDPCAP_TESTS_PARSE_PKT_H */

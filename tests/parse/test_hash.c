@@ -22,39 +22,7 @@ static uint64_t rng_state = 20261123;
 
 static uint64_t rng(void)
 {
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static struct tflow random_flow(void)
-{
-	static const uint8_t p4[] = {6, 17, 132, 1}, p6[] = {6, 17, 132, 58};
-	struct tflow t;
-
-	memset(&t, 0, sizeof(t));
-	t.family = rng() % 2 ? 6 : 4;
-	for (int i = 0; i < (t.family == 6 ? 16 : 4); i++) {
-		t.src[i] = (uint8_t)rng();
-		t.dst[i] = (rng() % 8) ? (uint8_t)rng() : t.src[i]; /* often shared prefixes */
-	}
-	if (rng() % 50 == 0)
-		memcpy(t.dst, t.src, 16); /* same host both ends: ports decide */
-	t.proto = t.family == 6 ? p6[rng() % 4] : p4[rng() % 4];
-	t.sport = (uint16_t)rng();
-	t.dport = rng() % 20 ? (uint16_t)rng() : t.sport;
-	t.vlans = (int)(rng() % 3);
-	for (int i = 0; i < t.vlans; i++) {
-		t.vid[i] = (uint16_t)(rng() % 4096);
-		t.tpid[i] = i == 0 && t.vlans == 2 ? 0x88a8 : 0x8100;
-	}
-	t.frag = rng() % 5 == 0 ? (enum tfrag)(1 + rng() % 2) : TFRAG_NONE;
-	t.ip4_opt_words = (int)(rng() % 4);
-	t.ip6_ext = (int)(rng() % 3);
-	t.ip6_ext_words = (int)(rng() % 2);
-	t.payload = rng() % 24;
-	return t;
+	return pkt_rng(&rng_state);
 }
 
 static void wrap(struct pkt *out, const struct tflow *t, struct udpcap_encap *enc)
@@ -128,7 +96,7 @@ static void test_symmetry(void **state)
 
 	(void)state;
 	for (int i = 0; i < n; i++) {
-		struct tflow t = random_flow(), r = tflow_reverse(&t);
+		struct tflow t = tflow_random(&rng_state), r = tflow_reverse(&t);
 		struct udpcap_encap ea, eb;
 
 		wrap(&a, &t, &ea);
