@@ -15,7 +15,9 @@
  * The same check runs on captures generated here from random flows (VLAN,
  * QinQ, IPv4 options, IPv6 extension headers, fragments, SCTP, ICMP) so
  * the parser is also compared with tshark where the shared captures have
- * no examples (tshark run with IP defragmentation off).
+ * no examples (tshark run with IP defragmentation off), and on generated
+ * PPP (with and without address/control), raw IP and Ethernet captures
+ * through encap raw with each link type.
  * Skips loudly when tshark or the shared captures are missing.
  */
 #include <arpa/inet.h>
@@ -182,7 +184,7 @@ static void check_packet(const char *name, int pktno, const struct udpcap_encap 
 	enum udpcap_decap_reason r;
 
 	split_protos(ex->field[F_PROTOS], &l);
-	for (int i = 0; i < l.n && end < 0; i++) {
+	for (int i = 0; i < l.n && end < 0 && enc->type != UDPCAP_ENCAP_RAW; i++) {
 		if (!strcmp(l.tok[i], "geneve") && first_geneve < 0) {
 			first_geneve = i;
 			if (enc->type == UDPCAP_ENCAP_GENEVE)
@@ -193,7 +195,7 @@ static void check_packet(const char *name, int pktno, const struct udpcap_encap 
 						    first_geneve >= 0)))
 			end = i;
 	}
-	if (end < 0 || end + 1 >= l.n)
+	if ((end < 0 && enc->type != UDPCAP_ENCAP_RAW) || end + 1 >= l.n)
 		fail_msg("%s #%d: tshark sees no inner packet in %s", name, pktno,
 			 ex->field[F_PROTOS]);
 
@@ -222,8 +224,10 @@ static void check_packet(const char *name, int pktno, const struct udpcap_encap 
 		assert_int_equal(d.linktype, UDPCAP_LINKTYPE_EN10MB);
 		check_mac(ex->field[F_ETH_DST], count_tok(&l, end + 1, "eth"), pl + d.inner_off);
 		check_mac(ex->field[F_ETH_SRC], count_tok(&l, end + 1, "eth"), pl + d.inner_off + 6);
-	} else if (!strcmp(first, "ip") || !strcmp(first, "ipv6")) {
+	} else if (!strcmp(first, "ip") || !strcmp(first, "ipv6") || !strcmp(first, "raw")) {
 		assert_int_equal(d.linktype, UDPCAP_LINKTYPE_RAW);
+	} else if (!strcmp(first, "ppp")) {
+		assert_int_equal(d.linktype, UDPCAP_LINKTYPE_PPP);
 	} else {
 		fail_msg("%s #%d: unexpected inner layer %s", name, pktno, first);
 	}
@@ -316,6 +320,8 @@ static void check_file(const char *path)
 		enc.type = UDPCAP_ENCAP_GENEVE_VXLAN;
 	else if (strstr(name, "geneve"))
 		enc.type = UDPCAP_ENCAP_GENEVE;
+	else if (!strncmp(name, "link-", 5))
+		enc.type = UDPCAP_ENCAP_RAW; /* no tunnel: the capture's packets themselves */
 
 	n = run_tshark(path, ex, MAX_PKTS);
 	pc = pcap_open_offline(path, err);
@@ -326,8 +332,18 @@ static void check_file(const char *path)
 		uint32_t pllen = 0;
 
 		assert_true(i < n);
-		if (pcap_udp_payload(pcap_datalink(pc), data, h->caplen, &pl, &pllen, NULL))
+		if (enc.type == UDPCAP_ENCAP_RAW) {
+			int dlt = pcap_datalink(pc);
+
+			enc.linktype = dlt == DLT_PPP	   ? UDPCAP_LINKTYPE_PPP
+				       : dlt == DLT_EN10MB ? UDPCAP_LINKTYPE_EN10MB
+							   : UDPCAP_LINKTYPE_RAW;
+			pl = data;
+			pllen = h->caplen;
+		} else if (pcap_udp_payload(pcap_datalink(pc), data, h->caplen, &pl, &pllen,
+					    NULL)) {
 			fail_msg("%s #%d: no outer UDP", name, i + 1);
+		}
 		check_packet(name, i + 1, &enc, pl, pllen, &ex[i], &flows[i]);
 		for (uint32_t m = 0; m < 2; m++)
 			assert_int_equal(udpcap_steer(&enc, m, pl, pllen, &hashes[i][m]),
@@ -426,6 +442,53 @@ static void gen_captures(const char *dir)
 	}
 }
 
+/*
+ * No tunnel: the flows as PPP (with and without the 0xff03 address/control
+ * bytes), raw IP and Ethernet captures, for listeners with raw/skip=N.
+ */
+static void gen_link_captures(const char *dir)
+{
+	static const struct {
+		const char *name;
+		int dlt, linktype;
+	} files[3] = {
+		{"link-ppp.pcap", DLT_PPP, UDPCAP_LINKTYPE_PPP},
+		{"link-raw.pcap", DLT_RAW, UDPCAP_LINKTYPE_RAW},
+		{"link-eth.pcap", DLT_EN10MB, UDPCAP_LINKTYPE_EN10MB},
+	};
+	uint64_t rs = 9;
+
+	for (int k = 0; k < 3; k++) {
+		char path[4096];
+		pcap_t *dead = pcap_open_dead(files[k].dlt, 65535);
+		pcap_dumper_t *dump;
+		struct tflow prev;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, files[k].name);
+		assert_non_null(dead);
+		dump = pcap_dump_open(dead, path);
+		assert_non_null(dump);
+		memset(&prev, 0, sizeof(prev));
+		for (int i = 0; i < GEN_PKTS / 2; i++) {
+			struct tflow t = i % 4 == 1 ? tflow_reverse(&prev) : tflow_random(&rs);
+			struct pkt p = {.len = 0};
+			struct pcap_pkthdr h = {.ts = {.tv_sec = 1700000000 + i}};
+
+			if (files[k].linktype == UDPCAP_LINKTYPE_PPP && i % 2) {
+				pkt_be16(&p, t.family == 6 ? 0x0057 : 0x0021); /* no 0xff03 */
+				pkt_flow(&p, &t, UDPCAP_LINKTYPE_RAW);
+			} else {
+				pkt_flow(&p, &t, files[k].linktype);
+			}
+			prev = t;
+			h.caplen = h.len = (uint32_t)p.len;
+			pcap_dump((u_char *)dump, &h, p.b);
+		}
+		pcap_dump_close(dump);
+		pcap_close(dead);
+	}
+}
+
 static void test_generated_captures(void **state)
 {
 	char dir[] = "/tmp/udpcap-parse-gen.XXXXXX";
@@ -435,9 +498,10 @@ static void test_generated_captures(void **state)
 	(void)state;
 	assert_non_null(mkdtemp(dir));
 	gen_captures(dir);
-	snprintf(pattern, sizeof(pattern), "%s/tunnels-*.pcap", dir);
+	gen_link_captures(dir);
+	snprintf(pattern, sizeof(pattern), "%s/*.pcap", dir);
 	assert_int_equal(glob(pattern, 0, NULL, &g), 0);
-	assert_int_equal(g.gl_pathc, 3);
+	assert_int_equal(g.gl_pathc, 6);
 	for (size_t i = 0; i < g.gl_pathc; i++)
 		check_file(g.gl_pathv[i]);
 	globfree(&g);
