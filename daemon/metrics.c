@@ -7,6 +7,7 @@
  * methods 405. We bind the socket ourselves so a bad address or a port in
  * use is reported with its errno instead of MHD's bare NULL.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <microhttpd.h>
 #include <pthread.h>
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -100,6 +102,30 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	log_debug("metrics: %s", msg);
 }
 
+/* "ADDR:PORT" the socket is bound to: the real port when the config said 0. */
+static const char *bound_name(int fd, char *buf, size_t size)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char host[INET6_ADDRSTRLEN];
+	const void *addr;
+	unsigned port;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		return "?";
+	if (ss.ss_family == AF_INET6) {
+		addr = &((struct sockaddr_in6 *)&ss)->sin6_addr;
+		port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	} else {
+		addr = &((struct sockaddr_in *)&ss)->sin_addr;
+		port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	}
+	if (!inet_ntop(ss.ss_family, addr, host, sizeof(host)))
+		return "?";
+	snprintf(buf, size, ss.ss_family == AF_INET6 ? "[%s]:%u" : "%s:%u", host, port);
+	return buf;
+}
+
 /* A bound, listening, CLOEXEC TCP socket on @listen ("ADDR:PORT"), or -errno. */
 static int listen_on(const char *listen_addr)
 {
@@ -133,6 +159,7 @@ int udpcapd_metrics_start(struct udpcapd *d, const struct udpcap_config *config,
 {
 	const char *listen_addr = config->metrics.listen;
 	struct udpcapd_metrics *m;
+	char name[INET6_ADDRSTRLEN + 16];
 	sigset_t all, old;
 	int fd;
 
@@ -166,7 +193,7 @@ int udpcapd_metrics_start(struct udpcapd *d, const struct udpcap_config *config,
 		free(m);
 		return -EIO;
 	}
-	log_info("metrics: serving http://%s/metrics", listen_addr);
+	log_info("metrics: serving http://%s/metrics", bound_name(fd, name, sizeof(name)));
 	*ret = m;
 	return 0;
 }
