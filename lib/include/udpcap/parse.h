@@ -21,8 +21,9 @@
  *   read of this header goes through it; n is always a compile-time
  *   constant (1..28), off a scalar. In sk_reuseport programs the
  *   skb data starts at the UDP header, hence the 8.
- * - The caller passes the UDP payload length (md->len - 8 there); every
- *   read is checked against it before the loader is called.
+ * - The caller passes the UDP payload length (md->len - 8 there, after
+ *   checking md->len >= 8); every read is checked against it before the
+ *   loader is called.
  * - Then, for one datagram:
  *
  *	struct udpcap_encap enc = { .type = UDPCAP_ENCAP_VXLAN };
@@ -35,8 +36,10 @@
  *   udpcap_parse_hash() separately.
  * - No libc, no globals, no division, no floating point; loops have small
  *   constant bounds (VLAN tags <= 2, IPv6 extension headers <= 6), verified
- *   as bounded loops (kernel >= 5.3). Stack use of udpcap_parse_steer() is
- *   about 200 bytes. Everything is static inline, always_inline.
+ *   as bounded loops (kernel >= 5.3). A whole sk_reuseport program around
+ *   udpcap_parse_steer() uses 184 bytes of stack and passes the verifier
+ *   with CAP_BPF alone (tests/parse/test_bpf.sh). Everything is static
+ *   inline, always_inline.
  * - Headers for the BPF build: with <linux/bpf.h> add
  *   -I/usr/include/$(gcc -print-multiarch) for <asm/types.h>.
  * - Types come from compiler-predefined macros, not <stdint.h> or
