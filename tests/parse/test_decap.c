@@ -39,6 +39,23 @@ static enum udpcap_decap_reason dec(enum udpcap_encap_type type, const struct pk
 	return r;
 }
 
+/* Every prefix of @p with length in [from, to) gives @reason. */
+static void expect_prefixes(enum udpcap_encap_type type, const struct pkt *p, size_t from,
+			    size_t to, enum udpcap_decap_reason reason)
+{
+	static struct pkt q;
+	struct udpcap_decap d;
+
+	for (size_t l = from; l < to; l++) {
+		q = *p;
+		q.len = l;
+		if (dec(type, &q, &d) != reason)
+			fail_msg("length %zu: %s, expected %s", l,
+				 udpcap_decap_reason_str(dec(type, &q, &d)),
+				 udpcap_decap_reason_str(reason));
+	}
+}
+
 static void test_raw_and_skip(void **state)
 {
 	static const uint16_t lts[] = {UDPCAP_LINKTYPE_EN10MB, UDPCAP_LINKTYPE_RAW,
@@ -97,11 +114,7 @@ static void test_vxlan(void **state)
 	assert_int_equal(dec(UDPCAP_ENCAP_VXLAN, &q, &d), UDPCAP_DECAP_VXLAN_NO_VNI);
 	q.b[0] = 0xf7;
 	assert_int_equal(dec(UDPCAP_ENCAP_VXLAN, &q, &d), UDPCAP_DECAP_VXLAN_NO_VNI);
-	for (size_t l = 0; l < 8; l++) {
-		q = p;
-		q.len = l;
-		assert_int_equal(dec(UDPCAP_ENCAP_VXLAN, &q, &d), UDPCAP_DECAP_VXLAN_SHORT);
-	}
+	expect_prefixes(UDPCAP_ENCAP_VXLAN, &p, 0, 8, UDPCAP_DECAP_VXLAN_SHORT);
 	q = p;
 	q.len = 8;
 	assert_int_equal(dec(UDPCAP_ENCAP_VXLAN, &q, &d), UDPCAP_DECAP_EMPTY);
@@ -154,16 +167,8 @@ static void test_geneve(void **state)
 		q.b[0] |= (uint8_t)(v << 6);
 		assert_int_equal(dec(UDPCAP_ENCAP_GENEVE, &q, &d), UDPCAP_DECAP_GENEVE_VERSION);
 	}
-	for (size_t l = 0; l < 8; l++) {
-		q = p;
-		q.len = l;
-		assert_int_equal(dec(UDPCAP_ENCAP_GENEVE, &q, &d), UDPCAP_DECAP_GENEVE_SHORT);
-	}
-	for (size_t l = 8; l < 16; l++) {
-		q = p;
-		q.len = l;
-		assert_int_equal(dec(UDPCAP_ENCAP_GENEVE, &q, &d), UDPCAP_DECAP_GENEVE_OPTLEN);
-	}
+	expect_prefixes(UDPCAP_ENCAP_GENEVE, &p, 0, 8, UDPCAP_DECAP_GENEVE_SHORT);
+	expect_prefixes(UDPCAP_ENCAP_GENEVE, &p, 8, 16, UDPCAP_DECAP_GENEVE_OPTLEN);
 	q = p;
 	q.len = 16;
 	assert_int_equal(dec(UDPCAP_ENCAP_GENEVE, &q, &d), UDPCAP_DECAP_EMPTY);
@@ -224,11 +229,7 @@ static void test_gwlb_errors(void **state)
 	assert_int_equal(dec(UDPCAP_ENCAP_GENEVE_VXLAN, &q, &d), UDPCAP_DECAP_GENEVE_PROTO);
 
 	/* the IP header */
-	for (size_t l = ip4; l < ip4 + 24; l++) {
-		q = p4;
-		q.len = l;
-		assert_int_equal(dec(UDPCAP_ENCAP_GENEVE_VXLAN, &q, &d), UDPCAP_DECAP_GWLB_IP);
-	}
+	expect_prefixes(UDPCAP_ENCAP_GENEVE_VXLAN, &p4, ip4, ip4 + 24, UDPCAP_DECAP_GWLB_IP);
 	q = p4;
 	q.b[ip4] = 0x44; /* IHL 4 < 5 */
 	assert_int_equal(dec(UDPCAP_ENCAP_GENEVE_VXLAN, &q, &d), UDPCAP_DECAP_GWLB_IP);
@@ -239,11 +240,7 @@ static void test_gwlb_errors(void **state)
 	q.b[ip4] = 0x4f; /* 60-byte header, longer than the payload left */
 	q.len = ip4 + 50;
 	assert_int_equal(dec(UDPCAP_ENCAP_GENEVE_VXLAN, &q, &d), UDPCAP_DECAP_GWLB_IP);
-	for (size_t l = ip6; l < ip6 + 56; l++) {
-		q = p6;
-		q.len = l;
-		assert_int_equal(dec(UDPCAP_ENCAP_GENEVE_VXLAN, &q, &d), UDPCAP_DECAP_GWLB_IP);
-	}
+	expect_prefixes(UDPCAP_ENCAP_GENEVE_VXLAN, &p6, ip6, ip6 + 56, UDPCAP_DECAP_GWLB_IP);
 	q = p6;
 	q.b[ip6 + 41] = 200; /* first extension header claims 1608 bytes */
 	assert_int_equal(dec(UDPCAP_ENCAP_GENEVE_VXLAN, &q, &d), UDPCAP_DECAP_GWLB_IP);
@@ -293,19 +290,12 @@ static void test_gwlb_errors(void **state)
 	}
 
 	/* the UDP header, then the VXLAN header */
-	for (size_t l = 0; l < 8; l++) {
-		q = p4;
-		q.len = ip4 + 24 + l;
-		assert_int_equal(dec(UDPCAP_ENCAP_GENEVE_VXLAN, &q, &d),
-				 UDPCAP_DECAP_GWLB_UDP_SHORT);
-		q = p6;
-		q.len = ip6 + 56 + l;
-		assert_int_equal(dec(UDPCAP_ENCAP_GENEVE_VXLAN, &q, &d),
-				 UDPCAP_DECAP_GWLB_UDP_SHORT);
-		q = p4;
-		q.len = ip4 + 32 + l;
-		assert_int_equal(dec(UDPCAP_ENCAP_GENEVE_VXLAN, &q, &d), UDPCAP_DECAP_VXLAN_SHORT);
-	}
+	expect_prefixes(UDPCAP_ENCAP_GENEVE_VXLAN, &p4, ip4 + 24, ip4 + 32,
+			UDPCAP_DECAP_GWLB_UDP_SHORT);
+	expect_prefixes(UDPCAP_ENCAP_GENEVE_VXLAN, &p6, ip6 + 56, ip6 + 64,
+			UDPCAP_DECAP_GWLB_UDP_SHORT);
+	expect_prefixes(UDPCAP_ENCAP_GENEVE_VXLAN, &p4, ip4 + 32, ip4 + 40,
+			UDPCAP_DECAP_VXLAN_SHORT);
 	q = p4;
 	q.b[ip4 + 32] = 0;
 	assert_int_equal(dec(UDPCAP_ENCAP_GENEVE_VXLAN, &q, &d), UDPCAP_DECAP_VXLAN_NO_VNI);
