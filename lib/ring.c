@@ -351,7 +351,7 @@ static struct udpcap_ring_shm *map_old_ring(const char *path)
 	struct stat st;
 	int fd;
 
-	fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
 		return NULL;
 	h = MAP_FAILED;

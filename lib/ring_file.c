@@ -130,7 +130,7 @@ int ring_map_header(const char *path, int *ret_fd, const struct udpcap_ring_shm 
 	struct stat st;
 	int fd, err;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK); /* a FIFO must not block us */
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st) < 0) {

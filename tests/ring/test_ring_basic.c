@@ -6,7 +6,8 @@
  * packets and bytes; reserve/commit may commit less than reserved; a
  * closed ring drains then returns -EPIPE; caplen limits; a second consumer
  * is refused (-EBUSY) and named; the file has the requested mode and
- * group; udpcap_ring_info() reads the header; a corrupt record gives
+ * group; udpcap_ring_info() reads the header (and does not block on the
+ * wake-up FIFO); a corrupt record gives
  * -EBADMSG and the consumer resynchronises.
  */
 #include <setjmp.h>
@@ -221,6 +222,11 @@ static void test_exclusive_and_info(void **state)
 	expect_seq(c, 1, 10);
 	udpcap_consumer__close(c);
 
+	/* The wake-up FIFO is not a ring, and looking at it must not block
+	 * (udpcapctl rings lists the directory, even with no daemon). */
+	assert_int_equal(udpcap_ring_info("ex.wake", dir, &info), -EBADMSG);
+	assert_int_equal(udpcap_consumer__holder("ex.wake", &o), 0);
+	assert_int_equal(udpcap_consumer__open("ex.wake", &o, &c2), -EBADMSG);
 	assert_int_equal(udpcap_consumer__open("nonesuch", &o, &c2), -ENOENT);
 	assert_int_equal(udpcap_ring_info("nonesuch", dir, &info), -ENOENT);
 	udpcap_ring__free(r, true);

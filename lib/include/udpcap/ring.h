@@ -13,6 +13,10 @@
  * Nothing here makes a system call per packet: publish and release are
  * batched, and the producer signals the consumer's wake-up descriptor only
  * when the consumer announced it is going to sleep.
+ *
+ * Files in the ring directory: NAME (the ring), NAME.wake (the wake-up
+ * FIFO, kept across producer restarts) and, briefly, .NAME.XXXXXX (a ring
+ * being created). Listing tools skip dot files and *.wake.
  */
 #ifndef UDPCAP_RING_H
 #define UDPCAP_RING_H
@@ -62,8 +66,12 @@ struct udpcap_ring_create_opts {
 
 /*
  * udpcap_ring__create - create (or replace) the ring DIR/NAME of SIZE bytes
- * of record space (a power of two; rounded up). A consumer attached to a
- * previous ring of that name sees it closed and re-attaches to the new one.
+ * of record space (a power of two; rounded up, at least 256 KiB). DIR must
+ * exist (NULL = /dev/shm/udpcapd); NAME must not contain '/' nor start with
+ * '.'. The file is built under a temporary name and renamed over NAME, so a
+ * consumer attached to a previous ring of that name keeps a valid mapping,
+ * sees it closed (and is woken), and re-attaches to the new one. The
+ * memory is allocated up front (-ENOSPC here, never SIGBUS later).
  * Returns 0 or -errno.
  */
 UDPCAP_API int udpcap_ring__create(const char *dir, const char *name, uint64_t size,
@@ -73,8 +81,9 @@ UDPCAP_API int udpcap_ring__create(const char *dir, const char *name, uint64_t s
 /*
  * udpcap_ring__write - append one record (copying @data, meta->caplen bytes).
  * Not visible to the consumer before udpcap_ring__publish().
- * Returns 0, or -ENOBUFS when the ring is full (counted in the ring header,
- * packets and bytes), or -EINVAL for caplen > UDPCAP_RING_MAX_CAPLEN.
+ * Returns 0, or -ENOBUFS when the ring is full (counted in the ring header:
+ * one packet, origlen bytes), or -EINVAL for caplen > UDPCAP_RING_MAX_CAPLEN
+ * (not counted: a caller bug).
  */
 UDPCAP_API int udpcap_ring__write(struct udpcap_ring *ring, const struct udpcap_pkt_meta *meta,
 				  const void *data);
@@ -84,6 +93,9 @@ UDPCAP_API int udpcap_ring__write(struct udpcap_ring *ring, const struct udpcap_
  * build the packet in place: reserve returns where CAPLEN bytes of data go,
  * or NULL when the ring is full (the drop, of ORIGLEN bytes, is counted
  * right away); commit then writes the record header for that space.
+ * meta->caplen may be less than reserved (receive into a maximal
+ * reservation, commit what arrived); more is clamped. A reservation not
+ * committed before the next reserve() is abandoned.
  */
 UDPCAP_API void *udpcap_ring__reserve(struct udpcap_ring *ring, uint32_t caplen, uint32_t origlen);
 UDPCAP_API void udpcap_ring__commit(struct udpcap_ring *ring, const struct udpcap_pkt_meta *meta);
@@ -145,7 +157,11 @@ struct udpcap_consumer_opts {
 UDPCAP_API int udpcap_consumer__open(const char *ring, const struct udpcap_consumer_opts *opts,
 				     struct udpcap_consumer **ret_consumer);
 
-/* After -EBUSY from open: pid of the consumer holding @ring, or 0. */
+/*
+ * After -EBUSY from open: pid of the consumer holding @ring, or 0. The pid
+ * comes from the kernel (F_GETLK) or, if the holder closed another fd of
+ * the ring file, from the holder's own entry in the header.
+ */
 UDPCAP_API pid_t udpcap_consumer__holder(const char *ring, const struct udpcap_consumer_opts *opts);
 
 /*
@@ -153,20 +169,36 @@ UDPCAP_API pid_t udpcap_consumer__holder(const char *ring, const struct udpcap_c
  * valid until udpcap_consumer__release(). Returns 1 with a packet, 0 when
  * the ring is empty, -EPIPE when the producer closed the ring and it is
  * drained (re-attach), -EBADMSG when a record header failed its bounds check
- * (the consumer skips to the producer's index and counts it).
+ * (the consumer skips to the producer's index and counts it in `corrupt`).
+ * Records are never rewritten under a consumer that releases correctly; if
+ * the ring was reset because its consumer index was found corrupt, reading
+ * resumes at the producer's index (the producer counted what was skipped).
  */
 UDPCAP_API int udpcap_consumer__next(struct udpcap_consumer *c, struct udpcap_pkt *ret_pkt);
 
-/* Give back every record returned so far. Batched: cheap per packet. */
+/*
+ * Give back every record returned so far. Batched: cheap per packet; the
+ * index the producer sees is written every 64 releases (or quarter ring),
+ * when the ring runs empty, before a sleep and on close.
+ */
 UDPCAP_API void udpcap_consumer__release(struct udpcap_consumer *c);
 
-/* Descriptor that becomes readable when the producer wakes the consumer. */
+/*
+ * Descriptor that becomes readable when the producer wakes the consumer.
+ * The number stays the same across udpcap_consumer__reattach().
+ */
 UDPCAP_API int udpcap_consumer__fd(const struct udpcap_consumer *c);
 
 /*
  * Sleep protocol: call prepare_wait() before poll()ing the fd. It returns
- * 0 if it is safe to sleep, 1 if records arrived meanwhile (don't sleep).
- * After waking, finish_wait() drains the fd. wait() does all three.
+ * 0 if it is safe to sleep, 1 if records arrived meanwhile or the ring is
+ * closed (don't sleep). It first watches the ring for ~20 us, which under
+ * steady traffic saves both sides their system calls. After waking (or
+ * timing out), finish_wait() clears the announcement and drains the fd.
+ * A wake-up can be spurious (a stale byte); a lost one cannot happen.
+ * wait() does all three and sleeps through spurious wake-ups: it returns
+ * 1 when there is something to read (or the ring closed), 0 on timeout
+ * (timeout_ms < 0: none) or signal, or -errno.
  */
 UDPCAP_API int udpcap_consumer__prepare_wait(struct udpcap_consumer *c);
 UDPCAP_API void udpcap_consumer__finish_wait(struct udpcap_consumer *c);
@@ -179,13 +211,21 @@ UDPCAP_API int udpcap_consumer__wait(struct udpcap_consumer *c, int timeout_ms);
  */
 UDPCAP_API int udpcap_consumer__check(struct udpcap_consumer *c);
 
-/* Re-attach to the current ring of the same name. 0 or -errno (-ENOENT: not yet). */
+/*
+ * Re-attach to the current ring of the same name. 0 or -errno (-ENOENT: the
+ * path still holds the old, closed ring, or nothing: not yet). Records left
+ * unread in the old ring are counted as dropped. 0 without doing anything
+ * when the path still holds the ring we are attached to and it is open.
+ */
 UDPCAP_API int udpcap_consumer__reattach(struct udpcap_consumer *c);
 
 struct udpcap_consumer_stats {
 	uint64_t received;	/* records returned by next() since open */
 	uint64_t bytes;		/* their caplen */
-	uint64_t dropped;	/* ring-full + upstream drops since open (across re-attaches) */
+	uint64_t dropped;	/* ring-full + upstream drops + records discarded by
+				 * resets since open, plus records left unread in a
+				 * ring we re-attached away from (across re-attaches;
+				 * a new ring's drops count from its creation) */
 	uint64_t corrupt;	/* records that failed the bounds check */
 	uint32_t reattaches;
 };
