@@ -7,6 +7,8 @@
  *   udpcap_steer() hash % n -- bit-for-bit the lib hash -- so both
  *   directions of each inner flow share a socket; undecodable ones land on
  *   socket 0 and are counted per reason;
+ * - both programs read past the linear part of large (up to 59000-byte)
+ *   datagrams and steer them like small ones;
  * - ebpf, hash equality on every packet of the shared pcaps (tunnel captures
  *   as captured, plain ones wrapped in VXLAN and GENEVE), and each inner
  *   flow of them (both directions) on exactly one socket;
@@ -153,6 +155,42 @@ static void test_ebpf_configs(void **state)
 static void test_cbpf_configs(void **state)
 {
 	flows_all_configs(UDPCAP_STEERING_CBPF);
+}
+
+/*
+ * Large datagrams are not linear in the skb: the program must still read
+ * the inner headers (bpf_skb_load_bytes) and steer them like small ones.
+ */
+static void large_datagrams(enum udpcap_steering mode)
+{
+	static uint8_t p[60000];
+	struct udpcap_encap enc = { .type = UDPCAP_ENCAP_GENEVE };
+	uint64_t rng = 9;
+	struct rig r;
+
+	assert_int_equal(rig_open(&r, mode, &enc, UDPCAP_HASH_5TUPLE, 8), 0);
+	for (int i = 0; i < 64; i++) {
+		size_t sizes[] = { 1500, 9000, 20000, 30000, 59000 }, len = sizes[i % 5];
+		struct tflow f;
+		int got;
+
+		tflow_random(&f, &rng, -1);
+		f.geneve_opt_words = 63; /* 252 bytes of options before the inner frame */
+		memset(p, 0, sizeof(p));
+		assert_true(tpkt_build(&enc, &f, p, sizeof(p)) > 0);
+		got = tgroup_deliver(&r.g, &rng, p, len);
+		if (got != (int)expected(&r, p, len))
+			fail_msg("%zu-byte datagram on socket %d, expected %u", len, got,
+				 expected(&r, p, len));
+	}
+	rig_close(&r);
+}
+
+static void test_large_datagrams(void **state)
+{
+	large_datagrams(UDPCAP_STEERING_CBPF);
+	need_ebpf();
+	large_datagrams(UDPCAP_STEERING_EBPF);
 }
 
 /* Undecodable payloads: socket 0, counted by reason (ebpf). */
@@ -469,6 +507,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cbpf_configs),
 		cmocka_unit_test(test_ebpf_configs),
+		cmocka_unit_test(test_large_datagrams),
 		cmocka_unit_test(test_ebpf_unparsed),
 		cmocka_unit_test(test_ebpf_pcaps_hash_equality),
 		cmocka_unit_test(test_balance),
