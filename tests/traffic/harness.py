@@ -4,6 +4,7 @@ loopback ports with a generated config, udpcapctl replay and dump, pcap files
 read and written with the standard library, tshark/tcpdump as independent
 readers of what dump wrote."""
 
+import atexit
 import json
 import os
 import re
@@ -17,6 +18,7 @@ import tempfile
 import threading
 import time
 
+MAX_PAYLOAD = 9216  # udpcapd receives datagrams up to this; longer ones count "truncated"
 BUILD = os.environ.get("UDPCAP_BUILD_ROOT", "")
 SOURCE = os.environ.get("UDPCAP_SOURCE_ROOT", "")
 PCAPS = os.environ.get("UDPCAP_PCAP_DIR", "")
@@ -146,7 +148,8 @@ def tshark_inner_frames(path, encap):
     ENCAP carries, as tshark dissects it: from the end of that tunnel header
     (GENEVE options included) to the end of the captured data. For
     geneve+vxlan that is what follows the VXLAN header inside the GENEVE.
-    Returns [(bytes, linktype)]: Ethernet, or raw IP when GENEVE carries IP."""
+    Returns [(bytes, linktype, outer UDP payload bytes captured)]; the link
+    type is Ethernet, or raw IP when GENEVE carries IP."""
     layer = "geneve_raw" if encap == "geneve" else "vxlan_raw"
     out = subprocess.run(["tshark", "-r", path, "-T", "json", "-x", "--no-duplicate-keys"],
                          capture_output=True, text=True, check=True).stdout
@@ -162,7 +165,10 @@ def tshark_inner_frames(path, encap):
         start = raw[0][1] + raw[0][2]
         eth = layers.get("eth_raw", [])
         eth_starts = [eth[1]] if eth and isinstance(eth[0], str) else [e[1] for e in eth]
-        frames.append((whole[start:], LINKTYPE_EN10MB if start in eth_starts else LINKTYPE_RAW))
+        udp = layers["udp_raw"]
+        udp_pos = udp[1] if isinstance(udp[0], str) else udp[0][1]
+        frames.append((whole[start:], LINKTYPE_EN10MB if start in eth_starts else LINKTYPE_RAW,
+                       len(whole) - udp_pos - 8))
     return frames
 
 
@@ -175,7 +181,7 @@ def tcpdump_packets(path):
         m = re.match(r"^\s+0x[0-9a-f]+:\s+((?:[0-9a-f]{2,4}\s?)+)", line)
         if m and cur is not None:
             cur += bytes.fromhex(m.group(1).replace(" ", ""))
-        elif line and not line[0].isspace():
+        elif re.match(r"^\d+\.\d+ ", line):  # -tt: a new packet (decoded tunnels add lines)
             if cur is not None:
                 pkts.append(cur)
             cur = b""
@@ -267,8 +273,10 @@ class Daemon:
             fam = socket.AF_INET6 if ":" in host else socket.AF_INET
             self.ports[name] = free_udp_port(fam)
             lines += [f"[listener {name}]", f"listen = {fmt_addr(host, self.ports[name])}",
-                      f"encap = {encap}", "dlt = en10mb"] + list(extra) + [""]
-        lines += ["[control]", f"socket = {self.control}", ""]
+                      f"encap = {encap}"] + (["dlt = en10mb"] if encap == "raw" else []) + \
+                list(extra) + [""]
+        lines += ["[control]", f"socket = {self.control}", "",
+                  "[metrics]", "listen =", ""]
         if self.extra:
             lines.append(self.extra)
         with open(self.conf, "w") as f:
@@ -297,6 +305,7 @@ class Daemon:
         self.logf = open(self.log_path, "w")
         self.proc = subprocess.Popen([UDPCAPD, "-c", self.conf], stdout=self.logf,
                                      stderr=subprocess.STDOUT, env=env)
+        _children.append(self.proc)
         deadline = time.monotonic() + timeout * (3 if SANITIZED else 1)
         try:
             while time.monotonic() < deadline:
@@ -359,6 +368,18 @@ class Daemon:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+_children = []
+
+
+@atexit.register
+def _kill_children():
+    """A failed test must not leave dumps waiting for a ring that is gone."""
+    for p in _children:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
 class Dump:
     """udpcapctl dump RING -w FILE in the background."""
 
@@ -374,6 +395,7 @@ class Dump:
         self.stderr = []
         self.attached = threading.Event()
         self.proc = subprocess.Popen(args, stderr=subprocess.PIPE, text=True)
+        _children.append(self.proc)
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
 
