@@ -36,8 +36,12 @@ class Daemon(harness.Daemon):
         self.metrics_port = free_tcp_port()
         with open(self.conf) as f:
             text = f.read()
-        text = text.replace("[metrics]\nlisten =\n",
-                            f"[metrics]\nlisten = 127.0.0.1:{self.metrics_port}\n")
+        listen = f"listen = 127.0.0.1:{self.metrics_port}"
+        # replace the harness's [metrics] section if it writes one, else add ours
+        text, n = re.subn(r"^\[metrics\]\n(?:listen *=.*\n)?", f"[metrics]\n{listen}\n", text,
+                          flags=re.M)
+        if n == 0:
+            text += f"\n[metrics]\n{listen}\n"
         with open(self.conf, "w") as f:
             f.write(text)
 

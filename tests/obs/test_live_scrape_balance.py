@@ -87,6 +87,7 @@ def main():
                  rings=2, ring_size="4M")
     stop = threading.Event()
     errors, scrapes = [], {"metrics": 0, "control": 0}
+    dump = None
     try:
         d.start()
         dump = L.harness.Dump("worker-0", d.ring_dir, os.path.join(d.tmp, "w0.pcap"))
@@ -121,7 +122,8 @@ def main():
             finally:
                 c.close()
 
-        threads = [threading.Thread(target=scrape_metrics), threading.Thread(target=scrape_control)]
+        threads = [threading.Thread(target=scrape_metrics, daemon=True),
+                   threading.Thread(target=scrape_control, daemon=True)]
         for t in threads:
             t.start()
         sent, kinds = 0, {}
@@ -172,9 +174,10 @@ def main():
         else:
             L.log(f"note: the kernel dropped {t['drops']['socket']} (counted); "
                   "per-reason counts checked only as a sum")
-        dump.stop()
     finally:
         stop.set()
+        if dump:
+            dump.stop()
         d.cleanup()
     L.log("PASS")
 
