@@ -142,4 +142,53 @@ static inline struct udpcap_source_opts test_source_opts(const char *dir)
 	return o;
 }
 
+/* What most tests start from: a ring directory, ring @name, a source on it. */
+struct test_fixture {
+	char *dir;
+	const char *name;
+	struct udpcap_ring *ring;
+	struct udpcap_source *src;
+};
+
+/* @check_ms: the source's liveness check period, 0 for the default. */
+static inline void test_fixture_setup(struct test_fixture *f, const char *name, uint32_t check_ms)
+{
+	struct udpcap_source_opts o;
+
+	f->dir = test_ring_dir();
+	f->name = name;
+	f->ring = test_ring_create(f->dir, name);
+	o = test_source_opts(f->dir);
+	o.check_interval_ms = check_ms;
+	f->src = NULL;
+	assert_int_equal(udpcap_source__open(name, &o, &f->src), 0);
+}
+
+/* The daemon stops cleanly (closes and removes its ring) and starts again. */
+static inline void test_fixture_restart(struct test_fixture *f)
+{
+	udpcap_ring__close(f->ring);
+	udpcap_ring__free(f->ring, true);
+	f->ring = test_ring_create(f->dir, f->name);
+}
+
+static inline void test_fixture_teardown(struct test_fixture *f)
+{
+	udpcap_source__close(f->src);
+	udpcap_ring__free(f->ring, true);
+	test_ring_dir_remove(f->dir);
+}
+
+/* Expect packets first..first+n-1 (waiting for each), done() with each. */
+static inline void test_expect_seq(struct udpcap_source *s, uint32_t first, uint32_t n)
+{
+	struct udpcap_pkt p;
+
+	for (uint32_t i = 0; i < n; i++) {
+		assert_int_equal(test_next_within(s, &p, 5000), 1);
+		test_pkt_check(&p, first + i);
+		udpcap_source__done(s);
+	}
+}
+
 #endif /* UDPCAP_TESTS_SOURCE_TEST_H */

@@ -62,44 +62,33 @@ static void sleep_and_wake(struct udpcap_source *s, struct udpcap_ring *ring, ui
 
 static void test_sleep_protocol(void **state)
 {
-	char *dir = test_ring_dir();
-	struct udpcap_ring *ring = test_ring_create(dir, "w");
-	struct udpcap_source_opts o = test_source_opts(dir);
-	struct udpcap_source *s = NULL;
+	struct test_fixture f;
 	struct udpcap_pkt p;
 	int fd;
 
-	o.check_interval_ms = CHECK_MS;
-	assert_int_equal(udpcap_source__open("w", &o, &s), 0);
-	fd = udpcap_source__fd(s);
+	test_fixture_setup(&f, "w", CHECK_MS);
+	fd = udpcap_source__fd(f.src);
 	assert_true(fd >= 0);
 
 	/* Records already there: do not sleep. */
-	assert_int_equal(test_produce(ring, 0, 2), 2);
-	assert_int_equal(udpcap_source__timeout(s), 0);
-	assert_int_equal(udpcap_source__next(s, &p), 1);
-	udpcap_source__done(s);
-	assert_int_equal(udpcap_source__timeout(s), 0);
-	assert_int_equal(udpcap_source__next(s, &p), 1);
-	udpcap_source__done(s);
+	assert_int_equal(test_produce(f.ring, 0, 2), 2);
+	assert_int_equal(udpcap_source__timeout(f.src), 0);
+	assert_int_equal(udpcap_source__next(f.src, &p), 1);
+	udpcap_source__done(f.src);
+	assert_int_equal(udpcap_source__timeout(f.src), 0);
+	assert_int_equal(udpcap_source__next(f.src, &p), 1);
+	udpcap_source__done(f.src);
 
-	sleep_and_wake(s, ring, 10);
-	sleep_and_wake(s, ring, 11);
+	sleep_and_wake(f.src, f.ring, 10);
+	sleep_and_wake(f.src, f.ring, 11);
 
 	/* After the daemon restarts, the same fd wakes us for the new ring. */
-	udpcap_ring__close(ring);
-	udpcap_ring__free(ring, true);
-	ring = test_ring_create(dir, "w");
-	assert_int_equal(test_produce(ring, 20, 1), 1);
-	assert_int_equal(test_next_within(s, &p, 5000), 1);
-	test_pkt_check(&p, 20);
-	udpcap_source__done(s);
-	assert_int_equal(udpcap_source__fd(s), fd);
-	sleep_and_wake(s, ring, 21);
-
-	udpcap_source__close(s);
-	udpcap_ring__free(ring, true);
-	test_ring_dir_remove(dir);
+	test_fixture_restart(&f);
+	assert_int_equal(test_produce(f.ring, 20, 1), 1);
+	test_expect_seq(f.src, 20, 1);
+	assert_int_equal(udpcap_source__fd(f.src), fd);
+	sleep_and_wake(f.src, f.ring, 21);
+	test_fixture_teardown(&f);
 }
 
 int main(void)
