@@ -32,6 +32,7 @@ struct udpcap_source {
 	uint32_t outstanding;	/* returned by next(), not done() yet */
 	bool pending;		/* worth calling next() again right away */
 	bool waiting;		/* prepare_wait() announced a sleep */
+	bool stale;		/* not the daemon's ring any more: drain, then re-attach */
 	bool detached;		/* ring gone: only reattach() is valid on c */
 };
 
@@ -180,22 +181,31 @@ err:
 }
 
 /*
- * The ring is empty or closed (@closed): is it still the daemon's? If not,
- * follow the daemon to its new ring. Returns 1 when re-attached (packets
- * may be waiting), 0 when nothing changed or the ring is not back yet, or a
- * fatal -errno from the liveness check.
+ * The ring is empty, or closed and drained (@closed): is it still the
+ * daemon's? If not, follow the daemon to its new ring. Returns 1 when the
+ * caller should read again right away (re-attached, or records may still
+ * be in the old ring), 0 when nothing changed or the ring is not back yet,
+ * or a fatal -errno from the liveness check.
  */
 static int source_follow(struct udpcap_source *src, bool closed)
 {
 	int r;
 
-	if (!src->detached && !closed) {
+	if (!src->detached && !closed && !src->stale) {
 		r = udpcap_consumer__check(src->c);
 		if (r == 0)
 			return 0;
 		if (r != -ESTALE && r != -ENOENT)
 			return r;
+		/*
+		 * The daemon may have published a last batch between our empty
+		 * read and this check: read the old ring once more, re-attach
+		 * when that comes up empty too.
+		 */
+		src->stale = true;
+		return 1;
 	}
+	src->stale = false;
 	source_release(src);
 	r = udpcap_consumer__reattach(src->c);
 	if (r < 0) {
@@ -254,7 +264,7 @@ int udpcap_source__next(struct udpcap_source *src, struct udpcap_pkt *ret_pkt)
 		return 0;
 
 	now = mono_ns();
-	if (!closed && now < src->next_check_ns)
+	if (!closed && !src->stale && now < src->next_check_ns)
 		return 0;
 	src->next_check_ns = now + src->check_ns;
 	r = source_follow(src, closed);
