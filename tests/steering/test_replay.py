@@ -3,13 +3,15 @@
 """Proves, through the real daemon, that `udpcapctl replay --src-port random`
 of the shared pcaps (plain captures as VXLAN and GENEVE, tunnel captures
 as-is) puts every inner flow, both directions, into exactly one ring, uses
->= 2 rings and delivers every packet, for:
+>= 2 rings and delivers or counts every datagram, and that the stats show
+the mode in use and (ebpf) the program's per-reason "unparsed" counters, for:
 - steering = ebpf, udpcapd run as nobody with only CAP_BPF (setpriv);
 - steering = auto, udpcapd run as nobody with no capability: it must end in
   cbpf (checked in its log) and steer just as well;
 - steering = kernel as root: the control (split flows printed).
 Needs root to switch users; skips loudly otherwise."""
 
+import json
 import os
 import shutil
 import socket
@@ -42,6 +44,25 @@ def free_port():
     return port
 
 
+def send_no_vni(addr, count=3):
+    """VXLAN headers without the I flag: undecodable on purpose."""
+    host, port = addr.rsplit(":", 1)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        for _ in range(count):
+            s.sendto(bytes(16), (host, int(port)))
+    return count
+
+
+def query_stats(udpcapctl, sock):
+    r = subprocess.run([udpcapctl, "stats", "--json", "-s", sock], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    try:
+        return json.loads(r.stdout)
+    except ValueError:
+        print(f"udpcapctl stats failed: {r.stdout.strip()}")
+        return {}
+
+
 def run(name, mode, expect, prefix, udpcapd, udpcapctl, tmp, pcap_dir):
     """One daemon per capture; returns a list of failure strings."""
     failures = []
@@ -59,11 +80,21 @@ def run(name, mode, expect, prefix, udpcapd, udpcapctl, tmp, pcap_dir):
                                     "--max-seconds", "30"] + args,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
                 sent = int(r.stdout.split()[1]) if r.stdout.startswith("sent ") else -1
+                bad = send_no_vni(d.listeners["l"]) if encap == "vxlan" else 0
                 time.sleep(1.0)
+                st = query_stats(udpcapctl, tmp(f"ctl-{tag}.sock"))
             finally:
                 files = dumpers.stop()
         finally:
             rc = d.stop()
+        if st.get("steering") != expect:
+            failures.append(f"{name} {pcap}: stats say steering {st.get('steering')}")
+        # the eBPF program counts what it could not parse; stats show it
+        unparsed = st.get("steering_unparsed", {}).get("vxlan_no_vni", 0)
+        if unparsed != (bad if expect == "ebpf" else 0):
+            failures.append(f"{name} {pcap}: steering_unparsed.vxlan_no_vni {unparsed}, "
+                            f"{bad} sent")
+        sent += bad
         stats = d.final_stats()
         drops = sum(v for k, v in stats.items() if k.startswith("total.drop."))
         flows, split, used, packets = steerlib.analyse(files)
