@@ -12,16 +12,41 @@
 #include "steer_pkt.h"
 #include "steer_sock.h"
 
-static int udp_socket(void)
+static int udp_socket(int family)
 {
-	return socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	return socket(family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+}
+
+/* Loopback address of @family with @port (network order). */
+static socklen_t loopback(int family, uint16_t port, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET6) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+
+		a->sin6_family = AF_INET6;
+		a->sin6_addr = in6addr_loopback;
+		a->sin6_port = port;
+		return sizeof(*a);
+	}
+	struct sockaddr_in *a = (struct sockaddr_in *)ss;
+
+	a->sin_family = AF_INET;
+	a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a->sin_port = port;
+	return sizeof(*a);
 }
 
 int tgroup_open(struct tgroup *g, unsigned n)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t alen = sizeof(a);
-	int one = 1, rcvbuf = 4 << 20;
+	return tgroup_open_family(g, n, AF_INET);
+}
+
+int tgroup_open_family(struct tgroup *g, unsigned n, int family)
+{
+	struct sockaddr_storage a, s;
+	socklen_t alen = loopback(family, 0, &a), got = sizeof(a);
+	int one = 1, rcvbuf = 4 << 20, err;
 
 	memset(g, 0, sizeof(*g));
 	for (unsigned i = 0; i < TGROUP_MAX; i++)
@@ -32,7 +57,7 @@ int tgroup_open(struct tgroup *g, unsigned n)
 		return -EINVAL;
 	g->n = n;
 	for (unsigned i = 0; i < n; i++) {
-		g->fds[i] = udp_socket();
+		g->fds[i] = udp_socket(family);
 		if (g->fds[i] < 0)
 			goto fail;
 		if (setsockopt(g->fds[i], SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0)
@@ -40,29 +65,29 @@ int tgroup_open(struct tgroup *g, unsigned n)
 		/* root may exceed rmem_max; others get what they get */
 		if (setsockopt(g->fds[i], SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
 			setsockopt(g->fds[i], SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-		if (bind(g->fds[i], (struct sockaddr *)&a, sizeof(a)) < 0)
+		if (bind(g->fds[i], (struct sockaddr *)&a, alen) < 0)
 			goto fail;
 		if (i == 0) {
-			if (getsockname(g->fds[0], (struct sockaddr *)&a, &alen) < 0)
+			if (getsockname(g->fds[0], (struct sockaddr *)&a, &got) < 0)
 				goto fail;
-			g->port = ntohs(a.sin_port);
+			g->port = ntohs(family == AF_INET6 ? ((struct sockaddr_in6 *)&a)->sin6_port
+							   : ((struct sockaddr_in *)&a)->sin_port);
 		}
 	}
 	for (unsigned i = 0; i < TSENDERS; i++) {
-		struct sockaddr_in s = { .sin_family = AF_INET,
-					 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+		socklen_t slen = loopback(family, 0, &s);
 
-		g->senders[i] = udp_socket();
-		if (g->senders[i] < 0 || bind(g->senders[i], (struct sockaddr *)&s, sizeof(s)) < 0)
+		g->senders[i] = udp_socket(family);
+		if (g->senders[i] < 0 || bind(g->senders[i], (struct sockaddr *)&s, slen) < 0)
 			goto fail;
-		if (connect(g->senders[i], (struct sockaddr *)&a, sizeof(a)) < 0)
+		if (connect(g->senders[i], (struct sockaddr *)&a, alen) < 0)
 			goto fail;
 	}
 	return 0;
 fail:
-	n = (unsigned)-errno;
+	err = -errno;
 	tgroup_close(g);
-	return (int)n;
+	return err;
 }
 
 void tgroup_close(struct tgroup *g)

@@ -21,6 +21,9 @@ struct tgroup {
 
 /* Bind n sockets to one ephemeral 127.0.0.1 port, in order. 0 or -errno. */
 int tgroup_open(struct tgroup *g, unsigned n);
+
+/* The same on ::1 for AF_INET6. */
+int tgroup_open_family(struct tgroup *g, unsigned n, int family);
 void tgroup_close(struct tgroup *g);
 
 /* Send @p from a random sender. 0 or -errno. */

@@ -7,6 +7,7 @@
  *   udpcap_steer() hash % n -- bit-for-bit the lib hash -- so both
  *   directions of each inner flow share a socket; undecodable ones land on
  *   socket 0 and are counted per reason;
+ * - the same over an IPv6 listener on ::1;
  * - both programs read past the linear part of large (up to 59000-byte)
  *   datagrams and steer them like small ones;
  * - ebpf, hash equality on every packet of the shared pcaps (tunnel captures
@@ -21,6 +22,7 @@
  * ebpf needs CAP_BPF (skips loudly without it); cbpf and kernel run anywhere.
  */
 #include <arpa/inet.h>
+#include <sys/socket.h>
 #include <errno.h>
 #include <dirent.h>
 #include <pcap/pcap.h>
@@ -51,8 +53,9 @@ struct rig {
 	unsigned insn_len;
 };
 
-static int rig_open(struct rig *r, enum udpcap_steering mode, const struct udpcap_encap *enc,
-		    enum udpcap_hash_mode hash, unsigned n)
+static int rig_open_family(struct rig *r, enum udpcap_steering mode,
+			   const struct udpcap_encap *enc, enum udpcap_hash_mode hash, unsigned n,
+			   int family)
 {
 	char why[256] = "";
 	int e;
@@ -61,7 +64,7 @@ static int rig_open(struct rig *r, enum udpcap_steering mode, const struct udpca
 	r->l.encap = *enc;
 	r->hash = hash;
 	snprintf(r->l.name, sizeof(r->l.name), "test");
-	assert_int_equal(tgroup_open(&r->g, n), 0);
+	assert_int_equal(tgroup_open_family(&r->g, n, family), 0);
 	e = udpcapd_steering_attach(mode, &r->l, hash, r->g.fds, n, &r->s, why, sizeof(why));
 	if (e < 0) {
 		tgroup_close(&r->g);
@@ -73,6 +76,12 @@ static int rig_open(struct rig *r, enum udpcap_steering mode, const struct udpca
 	if (mode == UDPCAP_STEERING_CBPF)
 		assert_int_equal(udpcapd_cbpf_generate(enc, hash, n, r->insns, &r->insn_len), 0);
 	return 0;
+}
+
+static int rig_open(struct rig *r, enum udpcap_steering mode, const struct udpcap_encap *enc,
+		    enum udpcap_hash_mode hash, unsigned n)
+{
+	return rig_open_family(r, mode, enc, hash, n, AF_INET);
 }
 
 static void rig_close(struct rig *r)
@@ -140,6 +149,43 @@ static void flows_all_configs(enum udpcap_steering mode)
 					fail_msg("%s %s: flow %d: A->B on %d (expected %u), B->A on %d",
 						 udpcapd_steering_mode_name(mode), tconfs[c].name, i,
 						 ia, expected(&r, a, la), ib);
+			}
+			rig_close(&r);
+		}
+	}
+}
+
+/* The same over an IPv6 listener ([::1]): both programs, vxlan and geneve. */
+static void test_ipv6_listener(void **state)
+{
+	static const enum udpcap_steering modes[] = { UDPCAP_STEERING_CBPF, UDPCAP_STEERING_EBPF };
+	uint8_t a[512], b[512];
+	uint64_t rng = 6;
+
+	for (int m = 0; m < 2; m++) {
+		if (modes[m] == UDPCAP_STEERING_EBPF)
+			need_ebpf();
+		for (size_t c = 0; c < 2; c++) {
+			struct rig r;
+
+			assert_int_equal(rig_open_family(&r, modes[m], &tconfs[c].enc,
+							 UDPCAP_HASH_5TUPLE, 4, AF_INET6),
+					 0);
+			for (int i = 0; i < 100; i++) {
+				struct tflow f;
+				size_t la, lb;
+				int ia, ib;
+
+				tflow_random(&f, &rng, -1);
+				la = tpkt_build(&r.l.encap, &f, a, sizeof(a));
+				tflow_reverse(&f);
+				lb = tpkt_build(&r.l.encap, &f, b, sizeof(b));
+				ia = tgroup_deliver(&r.g, &rng, a, la);
+				ib = tgroup_deliver(&r.g, &rng, b, lb);
+				if (ia != (int)expected(&r, a, la) || ib != ia)
+					fail_msg("[::1] %s %s: flow %d: A->B on %d, B->A on %d",
+						 udpcapd_steering_mode_name(modes[m]),
+						 tconfs[c].name, i, ia, ib);
 			}
 			rig_close(&r);
 		}
@@ -507,6 +553,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cbpf_configs),
 		cmocka_unit_test(test_ebpf_configs),
+		cmocka_unit_test(test_ipv6_listener),
 		cmocka_unit_test(test_large_datagrams),
 		cmocka_unit_test(test_ebpf_unparsed),
 		cmocka_unit_test(test_ebpf_pcaps_hash_equality),
