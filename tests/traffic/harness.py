@@ -6,6 +6,7 @@ readers of what dump wrote."""
 
 import atexit
 import json
+import select
 import os
 import re
 import shutil
@@ -234,8 +235,8 @@ def fmt_addr(host, port):
 class Daemon:
     """udpcapd with a generated config in a private temp dir.
 
-    listeners: [(name, host, encap, extra_lines)], host 127.0.0.1 or ::1; ports
-    are picked free and retried if another test took one meanwhile."""
+    listeners: [(name, host, encap, extra_lines)], host 127.0.0.1 or ::1; each
+    listens on port 0 and the daemon's --ready-fd report says which port it got."""
 
     def __init__(self, listeners, rings=2, backend="recvmmsg", ring_size="4M",
                  steering="auto", rcvbuf="8M", extra=""):
@@ -269,10 +270,9 @@ class Daemon:
             f"rcvbuf = {self.rcvbuf}", "threads = 0", "",
             "[steering]", f"mode = {self.steering}", "hash = 5-tuple", "",
         ]
+        # port 0: the kernel picks a free port; --ready-fd tells which
         for name, host, encap, extra in self.spec:
-            fam = socket.AF_INET6 if ":" in host else socket.AF_INET
-            self.ports[name] = free_udp_port(fam)
-            lines += [f"[listener {name}]", f"listen = {fmt_addr(host, self.ports[name])}",
+            lines += [f"[listener {name}]", f"listen = {fmt_addr(host, 0)}",
                       f"encap = {encap}"] + (["dlt = en10mb"] if encap == "raw" else []) + \
                 list(extra) + [""]
         lines += ["[control]", f"socket = {self.control}", "",
@@ -283,51 +283,40 @@ class Daemon:
             f.write("\n".join(lines) + "\n")
 
     def start(self, timeout=30):
-        for attempt in range(4):
-            self.write_config()
-            if self._start_once(timeout):
-                return self
-            with open(self.log_path) as f:
-                text = f.read()
-            if "in use" not in text.lower() or attempt == 3:
-                fail(f"udpcapd did not start:\n{text}")
-            log("udpcapd: a port was taken meanwhile; retrying with new ports")
-        return self
-
-    def _start_once(self, timeout):
-        notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        notify_path = os.path.join(self.tmp, "notify.sock")
-        if os.path.exists(notify_path):
-            os.unlink(notify_path)
-        notify.bind(notify_path)
-        notify.settimeout(0.2)
-        env = dict(os.environ, NOTIFY_SOCKET=notify_path)
+        """Start udpcapd; its --ready-fd report gives the bound ports."""
+        self.write_config()
+        rfd, wfd = os.pipe()
         self.logf = open(self.log_path, "w")
-        self.proc = subprocess.Popen([UDPCAPD, "-c", self.conf], stdout=self.logf,
-                                     stderr=subprocess.STDOUT, env=env)
+        self.proc = subprocess.Popen([UDPCAPD, "-c", self.conf, "--ready-fd", str(wfd)],
+                                     stdout=self.logf, stderr=subprocess.STDOUT,
+                                     pass_fds=(wfd,))
         _children.append(self.proc)
+        os.close(wfd)
         deadline = time.monotonic() + timeout * (3 if SANITIZED else 1)
+        buf = b""
         try:
-            while time.monotonic() < deadline:
-                if self.proc.poll() is not None:
-                    return False
-                try:
-                    msg = notify.recv(4096).decode(errors="replace")
-                    if "READY=1" in msg.split("\n"):
-                        return True
-                except socket.timeout:
-                    pass
-                # a daemon built without libsystemd: its rings and socket say it is up
-                if (os.path.exists(self.control) and
-                        all(os.path.exists(os.path.join(self.ring_dir, r))
-                            for r in self.ring_names())):
-                    time.sleep(0.3)
-                    return True
-            self.stop()
-            fail(f"udpcapd not ready within {timeout} s:\n{self.log()}")
+            while b"READY\n" not in buf:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    self.stop()
+                    fail(f"udpcapd not ready within {timeout} s:\n{self.log()}")
+                ready, _, _ = select.select([rfd], [], [], min(left, 0.5))
+                if ready:
+                    chunk = os.read(rfd, 4096)
+                    if not chunk:
+                        self.stop()
+                        fail(f"udpcapd did not start:\n{self.log()}")
+                    buf += chunk
         finally:
-            notify.close()
-        return False
+            os.close(rfd)
+        for line in buf.decode().splitlines():
+            f = line.split()
+            if len(f) == 3 and f[0] == "listener":
+                self.ports[f[1]] = int(f[2].rsplit(":", 1)[1])
+        missing = [n for n, *_ in self.spec if n not in self.ports]
+        if missing:
+            fail(f"udpcapd's ready report names no port for {missing}: {buf!r}")
+        return self
 
     def log(self):
         try:
