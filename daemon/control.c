@@ -533,10 +533,19 @@ static int bind_socket(struct udpcapd_control *c, mode_t mode, gid_t gid)
 		log_error("control: bind %s: %s", c->path, strerror(-r));
 		goto fail;
 	}
-	if ((gid != (gid_t)-1 && lchown(c->path, (uid_t)-1, gid) < 0) || chmod(c->path, mode) < 0 ||
-	    lstat(c->path, &st) < 0) {
+	if (gid != (gid_t)-1 && lchown(c->path, (uid_t)-1, gid) < 0) {
 		r = -errno;
-		log_error("control: cannot set owner/mode of %s: %s", c->path, strerror(-r));
+		/* without CAP_CHOWN only a group the daemon's user belongs to works */
+		log_error("control: cannot give %s to group %u: %s%s", c->path, (unsigned)gid,
+			  strerror(-r),
+			  r == -EPERM ? " (the daemon's user must be a member of [control] group)"
+				      : "");
+		unlink(c->path);
+		goto fail;
+	}
+	if (chmod(c->path, mode) < 0 || lstat(c->path, &st) < 0) {
+		r = -errno;
+		log_error("control: cannot set the mode of %s: %s", c->path, strerror(-r));
 		unlink(c->path);
 		goto fail;
 	}

@@ -9,7 +9,9 @@
  * whose sum is the total) and per ring (to find the slow consumer).
  */
 #include <errno.h>
+#include <assert.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,62 +107,99 @@ static void render_daemon(FILE *f, const struct udpcapd_stats *s)
 		       s->steering_unparsed[i]);
 }
 
+/*
+ * Listeners and rings both start with their name; a family is rendered over
+ * either array with the element size as stride, so one loop serves all.
+ */
+static_assert(offsetof(struct udpcapd_stats_listener, name) == 0, "name first");
+static_assert(offsetof(struct udpcapd_stats_ring, name) == 0, "name first");
+
+struct items {
+	const char *label; /* "listener" or "ring" */
+	const char *base;
+	size_t stride, count;
+	size_t counters;   /* offset of the struct udpcapd_stats_counters */
+};
+
+/* A family with one sample per item: the uint64_t at @off in each. */
+struct u64_family {
+	const char *name, *type, *help;
+	size_t off;
+};
+
+#define LISTENER(field) offsetof(struct udpcapd_stats_listener, field)
+#define RING(field) offsetof(struct udpcapd_stats_ring, field)
+
+static const struct u64_family listener_families[] = {
+	{ "udpcapd_received_packets_total", "counter",
+	  "Datagrams read from the listener's sockets.", LISTENER(c.received) },
+	{ "udpcapd_received_bytes_total", "counter",
+	  "UDP payload bytes read from the listener's sockets.", LISTENER(c.received_bytes) },
+};
+
+static const struct u64_family ring_families[] = {
+	{ "udpcapd_delivered_packets_total", "counter",
+	  "Packets written into the ring for its consumer.", RING(c.delivered) },
+	{ "udpcapd_delivered_bytes_total", "counter",
+	  "Packet bytes (captured length) written into the ring.", RING(c.bytes) },
+	{ "udpcapd_ring_size_bytes", "gauge", "Record space of the ring.", RING(ring.capacity) },
+	{ "udpcapd_ring_used_bytes", "gauge", "Bytes of the ring not yet released by the consumer.",
+	  RING(ring.used) },
+	{ "udpcapd_ring_resets_total", "counter",
+	  "Times the producer found the consumer's index corrupt and reset the ring.",
+	  RING(ring.resets) },
+};
+
+static void render_u64(FILE *f, const struct items *it, const struct u64_family *fam, size_t n)
+{
+	for (; n--; fam++) {
+		family(f, fam->name, fam->type, fam->help);
+		for (size_t k = 0; k < it->count; k++) {
+			const char *item = it->base + k * it->stride;
+			uint64_t v;
+
+			memcpy(&v, item + fam->off, sizeof(v));
+			sample(f, fam->name, it->label, item, NULL, NULL, v);
+		}
+	}
+}
+
+/* Every drop reason of every item, zeros included. */
+static void render_drops(FILE *f, const struct items *it, const char *name, const char *help)
+{
+	family(f, name, "counter", help);
+	for (size_t k = 0; k < it->count; k++) {
+		const char *item = it->base + k * it->stride;
+		const struct udpcapd_stats_counters *c = (const void *)(item + it->counters);
+
+		for (int i = 0; i < UDPCAPD_DROP__COUNT; i++)
+			sample(f, name, it->label, item, "reason",
+			       udpcapd_drop_name((enum udpcapd_drop)i), c->drops[i]);
+	}
+}
+
 static void render_listeners(FILE *f, const struct udpcapd_stats *s)
 {
-	const struct udpcapd_stats_listener *l;
+	const struct items it = { "listener", (const char *)s->listeners, sizeof(*s->listeners),
+				  s->listener_count, LISTENER(c) };
 
-	family(f, "udpcapd_received_packets_total", "counter",
-	       "Datagrams read from the listener's sockets.");
-	for (l = s->listeners; l < s->listeners + s->listener_count; l++)
-		sample(f, "udpcapd_received_packets_total", "listener", l->name, NULL, NULL,
-		       l->c.received);
-
-	family(f, "udpcapd_received_bytes_total", "counter",
-	       "UDP payload bytes read from the listener's sockets.");
-	for (l = s->listeners; l < s->listeners + s->listener_count; l++)
-		sample(f, "udpcapd_received_bytes_total", "listener", l->name, NULL, NULL,
-		       l->c.received_bytes);
-
-	family(f, "udpcapd_dropped_packets_total", "counter",
-	       "Datagrams dropped, by listener and reason (socket = kernel receive "
-	       "queue overflow, never received).");
-	for (l = s->listeners; l < s->listeners + s->listener_count; l++)
-		for (int i = 0; i < UDPCAPD_DROP__COUNT; i++)
-			sample(f, "udpcapd_dropped_packets_total", "listener", l->name, "reason",
-			       udpcapd_drop_name((enum udpcapd_drop)i), l->c.drops[i]);
+	render_u64(f, &it, listener_families,
+		   sizeof(listener_families) / sizeof(listener_families[0]));
+	render_drops(f, &it, "udpcapd_dropped_packets_total",
+		     "Datagrams dropped, by listener and reason (socket = kernel receive "
+		     "queue overflow, never received).");
 }
 
 static void render_rings(FILE *f, const struct udpcapd_stats *s)
 {
+	const struct items it = { "ring", (const char *)s->rings, sizeof(*s->rings),
+				  s->ring_count, RING(c) };
 	const struct udpcapd_stats_ring *r;
 
-	family(f, "udpcapd_delivered_packets_total", "counter",
-	       "Packets written into the ring for its consumer.");
-	for (r = s->rings; r < s->rings + s->ring_count; r++)
-		sample(f, "udpcapd_delivered_packets_total", "ring", r->name, NULL, NULL,
-		       r->c.delivered);
-
-	family(f, "udpcapd_delivered_bytes_total", "counter",
-	       "Packet bytes (captured length) written into the ring.");
-	for (r = s->rings; r < s->rings + s->ring_count; r++)
-		sample(f, "udpcapd_delivered_bytes_total", "ring", r->name, NULL, NULL, r->c.bytes);
-
-	family(f, "udpcapd_ring_dropped_packets_total", "counter",
-	       "The drops of udpcapd_dropped_packets_total attributed to the ring they "
-	       "were steered to, by reason (do not add the two families).");
-	for (r = s->rings; r < s->rings + s->ring_count; r++)
-		for (int i = 0; i < UDPCAPD_DROP__COUNT; i++)
-			sample(f, "udpcapd_ring_dropped_packets_total", "ring", r->name, "reason",
-			       udpcapd_drop_name((enum udpcapd_drop)i), r->c.drops[i]);
-
-	family(f, "udpcapd_ring_size_bytes", "gauge", "Record space of the ring.");
-	for (r = s->rings; r < s->rings + s->ring_count; r++)
-		sample(f, "udpcapd_ring_size_bytes", "ring", r->name, NULL, NULL, r->ring.capacity);
-
-	family(f, "udpcapd_ring_used_bytes", "gauge",
-	       "Bytes of the ring not yet released by the consumer.");
-	for (r = s->rings; r < s->rings + s->ring_count; r++)
-		sample(f, "udpcapd_ring_used_bytes", "ring", r->name, NULL, NULL, r->ring.used);
+	render_u64(f, &it, ring_families, sizeof(ring_families) / sizeof(ring_families[0]));
+	render_drops(f, &it, "udpcapd_ring_dropped_packets_total",
+		     "The drops of udpcapd_dropped_packets_total attributed to the ring they "
+		     "were steered to, by reason (do not add the two families).");
 
 	family(f, "udpcapd_ring_fill_ratio", "gauge", "Used bytes over size of the ring, 0 to 1.");
 	for (r = s->rings; r < s->rings + s->ring_count; r++) {
@@ -168,22 +207,15 @@ static void render_rings(FILE *f, const struct udpcapd_stats *s)
 		label_value(f, r->name);
 		fprintf(f, "} %.6f\n", udpcapd_ring_fill(&r->ring));
 	}
-
 	family(f, "udpcapd_ring_consumer_attached", "gauge",
 	       "1 when a live consumer holds the ring, else 0.");
 	for (r = s->rings; r < s->rings + s->ring_count; r++)
 		sample(f, "udpcapd_ring_consumer_attached", "ring", r->name, NULL, NULL,
 		       r->ring.consumer_pid > 0);
-
 	family(f, "udpcapd_ring_generation", "gauge",
 	       "Generation of the ring file; changes when the ring is re-created.");
 	for (r = s->rings; r < s->rings + s->ring_count; r++)
 		sample(f, "udpcapd_ring_generation", "ring", r->name, NULL, NULL, r->ring.generation);
-
-	family(f, "udpcapd_ring_resets_total", "counter",
-	       "Times the producer found the consumer's index corrupt and reset the ring.");
-	for (r = s->rings; r < s->rings + s->ring_count; r++)
-		sample(f, "udpcapd_ring_resets_total", "ring", r->name, NULL, NULL, r->ring.resets);
 }
 
 int udpcapd_metrics_render(const struct udpcapd_stats *s, char **ret_text, size_t *ret_len)
