@@ -24,9 +24,9 @@
 
 struct udpcap_source {
 	struct udpcap_consumer *c;
-	char *ring;	 /* as given to open(): the consumer may point at it */
-	char *dir;	 /* likewise; NULL = default */
-	int epfd;	 /* the stable fd: watches the consumer's (changing) fd */
+	char *ring; /* as given to open(): the consumer may point at it */
+	char *dir;  /* likewise; NULL = default */
+	int epfd;   /* the stable fd: watches the consumer's (changing) fd */
 	uint64_t check_ns;
 	uint64_t next_check_ns; /* CLOCK_MONOTONIC */
 	uint32_t outstanding;	/* returned by next(), not done() yet */
@@ -46,7 +46,7 @@ static uint64_t mono_ns(void)
 
 static void sleep_ms(uint32_t ms)
 {
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000};
 
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
@@ -74,7 +74,7 @@ static int source_opts_get(const struct udpcap_source_opts *opts, struct udpcap_
 /* Watch the consumer's current wake-up fd; it may be a new file after a re-attach. */
 static int source_watch(struct udpcap_source *src)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
+	struct epoll_event ev = {.events = EPOLLIN};
 	int fd = udpcap_consumer__fd(src->c);
 
 	if (fd < 0)
@@ -121,7 +121,7 @@ static void source_finish_wait(struct udpcap_source *src)
 int udpcap_source__open(const char *ring, const struct udpcap_source_opts *opts,
 			struct udpcap_source **ret_src)
 {
-	struct udpcap_consumer_opts copts = { .sz = sizeof(copts) };
+	struct udpcap_consumer_opts copts = {.sz = sizeof(copts)};
 	struct udpcap_source_opts o;
 	struct udpcap_source *src;
 	uint64_t deadline;
@@ -353,7 +353,7 @@ void udpcap_source__close(struct udpcap_source *src)
 const char *udpcap_source__strerror(const char *ring, const struct udpcap_source_opts *opts,
 				    int err, char *buf, size_t len)
 {
-	struct udpcap_consumer_opts copts = { .sz = sizeof(copts) };
+	struct udpcap_consumer_opts copts = {.sz = sizeof(copts)};
 	struct udpcap_source_opts o;
 	char path[PATH_MAX];
 	char ebuf[128];
@@ -369,31 +369,41 @@ const char *udpcap_source__strerror(const char *ring, const struct udpcap_source
 	if (strchr(ring, '/'))
 		snprintf(path, sizeof(path), "%s", ring);
 	else
-		snprintf(path, sizeof(path), "%s/%s", o.dir ? o.dir : UDPCAP_DEFAULT_RING_DIR, ring);
+		snprintf(path, sizeof(path), "%s/%s", o.dir ? o.dir : UDPCAP_DEFAULT_RING_DIR,
+			 ring);
 
 	switch (-err) {
 	case ENOENT:
 		if (o.wait_for_ring && o.wait_timeout_ms)
-			snprintf(buf, len, "ring %s did not appear within %u ms (is udpcapd running with a ring named \"%s\"?)",
+			snprintf(buf, len,
+				 "ring %s did not appear within %u ms (is udpcapd running with a "
+				 "ring named \"%s\"?)",
 				 path, o.wait_timeout_ms, ring);
 		else
-			snprintf(buf, len, "ring %s does not exist (is udpcapd running with a ring named \"%s\"?)",
-				 path, ring);
+			snprintf(
+			    buf, len,
+			    "ring %s does not exist (is udpcapd running with a ring named \"%s\"?)",
+			    path, ring);
 		break;
 	case EBUSY:
 		holder = udpcap_consumer__holder(ring, &copts);
 		if (holder > 0)
-			snprintf(buf, len, "ring %s is already being read by pid %d (a ring has exactly one consumer)",
+			snprintf(buf, len,
+				 "ring %s is already being read by pid %d (a ring has exactly one "
+				 "consumer)",
 				 path, (int)holder);
 		else
-			snprintf(buf, len, "ring %s is already being read by another process (a ring has exactly one consumer)",
+			snprintf(buf, len,
+				 "ring %s is already being read by another process (a ring has "
+				 "exactly one consumer)",
 				 path);
 		break;
 	case EBADMSG:
 		snprintf(buf, len, "%s is not a udpcap ring (bad header)", path);
 		break;
 	case EPROTO:
-		snprintf(buf, len, "ring %s has another format version (udpcapd and libudpcap differ)", path);
+		snprintf(buf, len,
+			 "ring %s has another format version (udpcapd and libudpcap differ)", path);
 		break;
 	case EACCES:
 	case EPERM:

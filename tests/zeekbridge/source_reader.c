@@ -27,9 +27,11 @@ static void on_term(int sig)
 
 int main(int argc, char **argv)
 {
-	struct udpcap_source_opts o = { .sz = sizeof(o), .wait_for_ring = true,
-					.wait_timeout_ms = 60000, .check_interval_ms = 50 };
-	struct sigaction sa = { .sa_handler = on_term }; /* no SA_RESTART: poll returns */
+	struct udpcap_source_opts o = {.sz = sizeof(o),
+				       .wait_for_ring = true,
+				       .wait_timeout_ms = 60000,
+				       .check_interval_ms = 50};
+	struct sigaction sa = {.sa_handler = on_term}; /* no SA_RESTART: poll returns */
 	struct udpcap_source_stats st;
 	struct udpcap_source *src = NULL;
 	char msg[512];
@@ -55,7 +57,7 @@ int main(int argc, char **argv)
 	}
 	while (!stop) {
 		struct udpcap_pkt p;
-		struct pollfd pfd = { .fd = udpcap_source__fd(src), .events = POLLIN };
+		struct pollfd pfd = {.fd = udpcap_source__fd(src), .events = POLLIN};
 		int ms;
 
 		r = udpcap_source__next(src, &p);

@@ -50,8 +50,8 @@ static inline void test_ring_dir_remove(char *dir)
 
 static inline struct udpcap_ring *test_ring_create(const char *dir, const char *name)
 {
-	struct udpcap_ring_create_opts o = { .sz = sizeof(o), .group = (gid_t)-1,
-					     .linktype = UDPCAP_LINKTYPE_EN10MB };
+	struct udpcap_ring_create_opts o = {
+	    .sz = sizeof(o), .group = (gid_t)-1, .linktype = UDPCAP_LINKTYPE_EN10MB};
 	struct udpcap_ring *r = NULL;
 
 	assert_int_equal(udpcap_ring__create(dir, name, TEST_RING_SIZE, &o, &r), 0);
@@ -114,7 +114,7 @@ static inline void test_pkt_check(const struct udpcap_pkt *p, uint32_t seq)
 
 static inline void test_sleep_ms(unsigned ms)
 {
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000};
 
 	nanosleep(&ts, NULL);
 }
@@ -137,7 +137,7 @@ static inline int test_next_within(struct udpcap_source *s, struct udpcap_pkt *p
 
 static inline struct udpcap_source_opts test_source_opts(const char *dir)
 {
-	struct udpcap_source_opts o = { .sz = sizeof(o), .dir = dir };
+	struct udpcap_source_opts o = {.sz = sizeof(o), .dir = dir};
 
 	return o;
 }

@@ -52,7 +52,7 @@ struct late {
 static void *create_late(void *arg)
 {
 	struct late *l = arg;
-	struct udpcap_ring_create_opts o = { .sz = sizeof(o), .group = (gid_t)-1 };
+	struct udpcap_ring_create_opts o = {.sz = sizeof(o), .group = (gid_t)-1};
 
 	test_sleep_ms(300);
 	if (udpcap_ring__create(l->dir, "late", TEST_RING_SIZE, &o, &l->ring) == 0)
@@ -65,7 +65,7 @@ static void test_wait_for_ring(void **state)
 	char *dir = test_ring_dir();
 	struct udpcap_source_opts o = test_source_opts(dir);
 	struct udpcap_source *s = NULL;
-	struct late l = { .dir = dir };
+	struct late l = {.dir = dir};
 	struct udpcap_pkt p;
 	pthread_t t;
 
@@ -146,8 +146,8 @@ static void test_bad_opts(void **state)
 	struct {
 		struct udpcap_source_opts o;
 		uint64_t newer_field;
-	} big = { .o = { .sz = sizeof(big) }, .newer_field = 1 };
-	struct udpcap_source_opts small = { .sz = 1 };
+	} big = {.o = {.sz = sizeof(big)}, .newer_field = 1};
+	struct udpcap_source_opts small = {.sz = 1};
 	struct udpcap_source *s = NULL;
 
 	assert_int_equal(udpcap_source__open("x", &small, &s), -EINVAL);
@@ -160,10 +160,10 @@ static void test_bad_opts(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_missing_ring),
-		cmocka_unit_test(test_wait_for_ring),
-		cmocka_unit_test(test_busy),
-		cmocka_unit_test(test_bad_opts),
+	    cmocka_unit_test(test_missing_ring),
+	    cmocka_unit_test(test_wait_for_ring),
+	    cmocka_unit_test(test_busy),
+	    cmocka_unit_test(test_bad_opts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -60,7 +60,7 @@ static void test_crash_replace(void **state)
 
 static void test_gone_and_back(void **state)
 {
-	struct pollfd pfd = { .events = POLLIN };
+	struct pollfd pfd = {.events = POLLIN};
 	struct test_fixture f;
 	struct udpcap_source_stats st;
 	struct udpcap_pkt p;
@@ -117,10 +117,10 @@ static void test_held_packet_keeps_old_ring(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_clean_restart),
-		cmocka_unit_test(test_crash_replace),
-		cmocka_unit_test(test_gone_and_back),
-		cmocka_unit_test(test_held_packet_keeps_old_ring),
+	    cmocka_unit_test(test_clean_restart),
+	    cmocka_unit_test(test_crash_replace),
+	    cmocka_unit_test(test_gone_and_back),
+	    cmocka_unit_test(test_held_packet_keeps_old_ring),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -28,7 +28,7 @@ static void *produce_later(void *arg)
 
 static int fd_ready(struct udpcap_source *s, int ms)
 {
-	struct pollfd pfd = { .fd = udpcap_source__fd(s), .events = POLLIN };
+	struct pollfd pfd = {.fd = udpcap_source__fd(s), .events = POLLIN};
 	int r = poll(&pfd, 1, ms);
 
 	assert_true(r >= 0);
@@ -38,7 +38,7 @@ static int fd_ready(struct udpcap_source *s, int ms)
 /* Drain, announce the sleep, and prove a publish wakes the fd. */
 static void sleep_and_wake(struct udpcap_source *s, struct udpcap_ring *ring, uint32_t seq)
 {
-	struct later l = { .ring = ring, .seq = seq };
+	struct later l = {.ring = ring, .seq = seq};
 	struct udpcap_pkt p;
 	pthread_t t;
 	int ms;
@@ -94,7 +94,7 @@ static void test_sleep_protocol(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sleep_protocol),
+	    cmocka_unit_test(test_sleep_protocol),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -125,9 +125,9 @@ static void test_stats_since_attach(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_walk),
-		cmocka_unit_test(test_zero_copy),
-		cmocka_unit_test(test_stats_since_attach),
+	    cmocka_unit_test(test_walk),
+	    cmocka_unit_test(test_zero_copy),
+	    cmocka_unit_test(test_stats_since_attach),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -108,7 +108,7 @@ bool ShmRingSource::Filtered(int dlt, const struct timeval& ts, uint32_t caplen,
     if ( ! code || code->MatchesAnything() || dlt != link_type || ! code->GetProgram() )
         return false;
 
-    struct pcap_pkthdr hdr{};
+    pcap_pkthdr hdr{};
     hdr.ts = ts;
     hdr.caplen = caplen;
     hdr.len = len;
