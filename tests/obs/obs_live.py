@@ -159,7 +159,9 @@ def table_rows(text):
 
 
 def wait_received(d, want, timeout=60):
-    """Wait until every sent datagram was read or counted as a socket drop."""
+    """Wait until every sent datagram was read or counted as a socket drop, and
+    every one read has reached its end (delivered or dropped): the counters
+    are read without locks, so a sample can catch a batch half counted."""
     last = {}
 
     def done():
@@ -168,7 +170,8 @@ def wait_received(d, want, timeout=60):
             return False
         last["s"] = s
         t = s["totals"]
-        return t["received"] + t["drops"]["socket"] >= want
+        return t["received"] + t["drops"]["socket"] >= want and \
+            t["delivered"] + sum(t["drops"].values()) >= t["received"] + t["drops"]["socket"]
 
     try:
         harness.wait_until(done, timeout, f"{want} datagrams accounted")

@@ -141,8 +141,7 @@ def main():
         finally:
             for s in socks.values():
                 s.close()
-        s = L.wait_received(d, sent)
-        time.sleep(0.3)
+        L.wait_received(d, sent)
         stop.set()
         for t in threads:
             t.join(timeout=60)
