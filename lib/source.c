@@ -290,7 +290,7 @@ int udpcap_source__fd(const struct udpcap_source *src)
 
 int udpcap_source__timeout(struct udpcap_source *src)
 {
-	uint64_t now;
+	uint64_t now, ms;
 
 	if (src->pending)
 		return 0;
@@ -307,7 +307,8 @@ int udpcap_source__timeout(struct udpcap_source *src)
 	if (now >= src->next_check_ns)
 		return 0;
 	/* Round up: waking a little late is fine, waking early would spin. */
-	return (int)((src->next_check_ns - now + 999999u) / 1000000u);
+	ms = (src->next_check_ns - now + 999999u) / 1000000u;
+	return ms > INT_MAX ? INT_MAX : (int)ms;
 }
 
 int udpcap_source__stats(const struct udpcap_source *src, struct udpcap_source_stats *ret)
