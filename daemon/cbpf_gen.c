@@ -230,6 +230,23 @@ static void geneve_vxlan(struct gen *g)
 	ja(g, L_ETH);
 }
 
+/* Dispatch on A: @v4 goes to the IPv4 code, @v6 to the IPv6 code, else fail. */
+static void dispatch_ip(struct gen *g, uint32_t v4, uint32_t v6)
+{
+	if_eq_goto(g, v4, L_IPV4);
+	if_eq_goto(g, v6, L_IPV6);
+	ja(g, L_FAIL);
+}
+
+/* A holds the protocol field of a @len-byte header at X: step over it, dispatch. */
+static void skip_and_dispatch(struct gen *g, uint32_t len, uint32_t v4, uint32_t v6)
+{
+	stmt(g, BPF_ST, M_SAVE);
+	x_add(g, len);
+	stmt(g, BPF_LD | BPF_MEM, M_SAVE);
+	dispatch_ip(g, v4, v6);
+}
+
 /* Ethernet at X, up to two VLAN tags; X moves to the L3 header. */
 static void ethernet(struct gen *g)
 {
@@ -242,12 +259,7 @@ static void ethernet(struct gen *g)
 		x_add(g, 4);
 		stmt(g, BPF_LD | BPF_H | BPF_IND, 12);
 	}
-	stmt(g, BPF_ST, M_SAVE);
-	x_add(g, 14);
-	stmt(g, BPF_LD | BPF_MEM, M_SAVE);
-	if_eq_goto(g, 0x0800, L_IPV4);
-	if_eq_goto(g, 0x86dd, L_IPV6);
-	ja(g, L_FAIL);
+	skip_and_dispatch(g, 14, 0x0800, 0x86dd);
 }
 
 /* Bare IP at X: dispatch on the version nibble. */
@@ -255,9 +267,7 @@ static void raw_ip(struct gen *g)
 {
 	stmt(g, BPF_LD | BPF_B | BPF_IND, 0);
 	stmt(g, BPF_ALU | BPF_RSH | BPF_K, 4);
-	if_eq_goto(g, 4, L_IPV4);
-	if_eq_goto(g, 6, L_IPV6);
-	ja(g, L_FAIL);
+	dispatch_ip(g, 4, 6);
 }
 
 /* PPP at X: optional ff 03 address/control, then a 2-byte protocol. */
@@ -267,12 +277,7 @@ static void ppp(struct gen *g)
 	emit(g, BPF_JMP | BPF_JEQ | BPF_K, 0xff03, 0, 3);
 	x_add(g, 2);
 	stmt(g, BPF_LD | BPF_H | BPF_IND, 0);
-	stmt(g, BPF_ST, M_SAVE);
-	x_add(g, 2);
-	stmt(g, BPF_LD | BPF_MEM, M_SAVE);
-	if_eq_goto(g, 0x0021, L_IPV4);
-	if_eq_goto(g, 0x0057, L_IPV6);
-	ja(g, L_FAIL);
+	skip_and_dispatch(g, 2, 0x0021, 0x0057);
 }
 
 static void ipv4(struct gen *g, bool ports)
@@ -430,9 +435,7 @@ int udpcapd_cbpf_generate(const struct udpcap_encap *enc, enum udpcap_hash_mode 
 	case UDPCAP_ENCAP_GENEVE:
 		geneve(&g);
 		if_eq_goto(&g, 0x6558, L_ETH);
-		if_eq_goto(&g, 0x0800, L_IPV4);
-		if_eq_goto(&g, 0x86dd, L_IPV6);
-		ja(&g, L_FAIL);
+		dispatch_ip(&g, 0x0800, 0x86dd);
 		break;
 	case UDPCAP_ENCAP_GENEVE_VXLAN:
 		geneve_vxlan(&g);

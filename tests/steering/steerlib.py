@@ -262,3 +262,14 @@ def analyse(files, want=None):
     split = sum(1 for r in seen.values() if len(r) > 1)
     used = len({ring for r in seen.values() for ring in r})
     return len(seen), split, used, packets
+
+
+def report(failures, tmp):
+    """Print the failures; keep the evidence when there are any. Exit status."""
+    for f in failures:
+        print("FAIL: " + f)
+    if failures:
+        print(f"logs and pcaps kept in {tmp.path}")
+        return 1
+    tmp.remove()
+    return 0

@@ -148,13 +148,7 @@ def main():
             server.terminate()
             server.wait()
         cleanup()
-        if not failures:
-            tmp.remove()
-    for f in failures:
-        print("FAIL: " + f)
-    if failures:
-        print(f"logs and pcaps kept in {tmp.path}")
-    return 1 if failures else 0
+    return steerlib.report(failures, tmp)
 
 
 if __name__ == "__main__":

@@ -133,21 +133,13 @@ def main():
         steerlib.skip(f"shared pcaps not found (UDPCAP_PCAP_DIR={pcap_dir!r})")
     udpcapd, udpcapctl = steerlib.binaries()
     tmp = steerlib.Tmp("replay")
-    failures = []
-    try:
-        failures += run("nobody+CAP_BPF ebpf", "ebpf", "ebpf", CAP_BPF_ONLY, udpcapd, udpcapctl,
-                        tmp, pcap_dir)
-        failures += run("nobody no-caps auto", "auto", "cbpf", NOBODY, udpcapd, udpcapctl, tmp,
-                        pcap_dir)
-        failures += run("root kernel", "kernel", "kernel", [], udpcapd, udpcapctl, tmp, pcap_dir)
-    finally:
-        if not failures:
-            tmp.remove()
-    for f in failures:
-        print("FAIL: " + f)
-    if failures:
-        print(f"logs and pcaps kept in {tmp.path}")
-    return 1 if failures else 0
+    # an exception leaves tmp (logs, pcaps) in place for inspection
+    failures = run("nobody+CAP_BPF ebpf", "ebpf", "ebpf", CAP_BPF_ONLY, udpcapd, udpcapctl, tmp,
+                   pcap_dir)
+    failures += run("nobody no-caps auto", "auto", "cbpf", NOBODY, udpcapd, udpcapctl, tmp,
+                    pcap_dir)
+    failures += run("root kernel", "kernel", "kernel", [], udpcapd, udpcapctl, tmp, pcap_dir)
+    return steerlib.report(failures, tmp)
 
 
 if __name__ == "__main__":

@@ -104,6 +104,22 @@ static void check_steering(struct tgroup *g, const struct udpcap_config_listener
 	      __builtin_popcount(used), g->n);
 }
 
+/* As nobody with @caps: open 4 sockets and attach @mode. Returns attach's result. */
+static int attach_as_nobody(const char *caps, const char *who, enum udpcap_steering mode,
+			    const struct udpcap_config_listener *l, struct tgroup *g,
+			    struct udpcapd_steering **s, char *why, size_t why_len)
+{
+	int r;
+
+	become_nobody(caps);
+	print_capeff(who);
+	CHECK(tgroup_open(g, 4) == 0, "sockets");
+	r = udpcapd_steering_attach(mode, l, UDPCAP_HASH_5TUPLE, g->fds, g->n, s, why, why_len);
+	printf("%s: %s -> %s (%s)\n", who, udpcapd_steering_mode_name(mode),
+	       r == 0 ? udpcapd_steering_mode_name(udpcapd_steering_mode(*s)) : "error", why);
+	return r;
+}
+
 static void child_cap_bpf(void)
 {
 	struct udpcap_config_listener l = { .encap = { .type = UDPCAP_ENCAP_GENEVE } };
@@ -114,13 +130,8 @@ static void child_cap_bpf(void)
 	cap_t none;
 	int r;
 
-	become_nobody("cap_bpf=ep");
-	print_capeff("CAP_BPF child");
-	CHECK(tgroup_open(&g, 4) == 0, "sockets");
-	r = udpcapd_steering_attach(UDPCAP_STEERING_AUTO, &l, UDPCAP_HASH_5TUPLE, g.fds, g.n, &s,
-				    why, sizeof(why));
-	printf("CAP_BPF child: auto -> %s (%s)\n",
-	       r == 0 ? udpcapd_steering_mode_name(udpcapd_steering_mode(s)) : "error", why);
+	r = attach_as_nobody("cap_bpf=ep", "CAP_BPF child", UDPCAP_STEERING_AUTO, &l, &g, &s, why,
+			     sizeof(why));
 	CHECK(r == 0 && udpcapd_steering_mode(s) == UDPCAP_STEERING_EBPF, "auto is not ebpf: %s",
 	      why);
 	/* the daemon drops every capability after start-up */
@@ -143,12 +154,8 @@ static void child_no_caps(void)
 	struct tgroup g;
 	int r;
 
-	become_nobody("=");
-	print_capeff("no-caps child");
-	CHECK(tgroup_open(&g, 4) == 0, "sockets");
-	r = udpcapd_steering_attach(UDPCAP_STEERING_EBPF, &l, UDPCAP_HASH_5TUPLE, g.fds, g.n, &s,
-				    why, sizeof(why));
-	printf("no-caps child: ebpf -> %d (%s)\n", r, why);
+	r = attach_as_nobody("=", "no-caps child", UDPCAP_STEERING_EBPF, &l, &g, &s, why,
+			     sizeof(why));
 	CHECK(r < 0 && strstr(why, "CAP_BPF"), "explicit ebpf without CAP_BPF: %d %s", r, why);
 	r = udpcapd_steering_attach(UDPCAP_STEERING_AUTO, &l, UDPCAP_HASH_5TUPLE, g.fds, g.n, &s,
 				    why, sizeof(why));

@@ -121,10 +121,32 @@ static void need_ebpf(void)
 		skip();
 }
 
+/* @flows random flows, each both ways: both on the socket the mode must pick. */
+static void both_directions(struct rig *r, uint64_t *rng, int flows, const char *what)
+{
+	uint8_t a[512], b[512];
+
+	for (int i = 0; i < flows; i++) {
+		struct tflow f;
+		size_t la, lb;
+		int ia, ib;
+
+		tflow_random(&f, rng, -1);
+		la = tpkt_build(&r->l.encap, &f, a, sizeof(a));
+		tflow_reverse(&f);
+		lb = tpkt_build(&r->l.encap, &f, b, sizeof(b));
+		ia = tgroup_deliver(&r->g, rng, a, la);
+		ib = tgroup_deliver(&r->g, rng, b, lb);
+		if (ia != (int)expected(r, a, la) || ib != ia)
+			fail_msg("%s %s: flow %d: A->B on %d (expected %u), B->A on %d",
+				 udpcapd_steering_mode_name(udpcapd_steering_mode(r->s)), what, i,
+				 ia, expected(r, a, la), ib);
+	}
+}
+
 /* Random flows, both directions, every config: delivered where expected. */
 static void flows_all_configs(enum udpcap_steering mode)
 {
-	uint8_t a[512], b[512];
 	uint64_t rng = 42;
 
 	for (size_t c = 0; c < tconf_count; c++) {
@@ -134,22 +156,7 @@ static void flows_all_configs(enum udpcap_steering mode)
 			assert_int_equal(rig_open(&r, mode, &tconfs[c].enc,
 						  m ? UDPCAP_HASH_IP_PAIR : UDPCAP_HASH_5TUPLE, 4),
 					 0);
-			for (int i = 0; i < 100; i++) {
-				struct tflow f;
-				size_t la, lb;
-				int ia, ib;
-
-				tflow_random(&f, &rng, -1);
-				la = tpkt_build(&r.l.encap, &f, a, sizeof(a));
-				tflow_reverse(&f);
-				lb = tpkt_build(&r.l.encap, &f, b, sizeof(b));
-				ia = tgroup_deliver(&r.g, &rng, a, la);
-				ib = tgroup_deliver(&r.g, &rng, b, lb);
-				if (ia != (int)expected(&r, a, la) || ib != ia)
-					fail_msg("%s %s: flow %d: A->B on %d (expected %u), B->A on %d",
-						 udpcapd_steering_mode_name(mode), tconfs[c].name, i,
-						 ia, expected(&r, a, la), ib);
-			}
+			both_directions(&r, &rng, 100, tconfs[c].name);
 			rig_close(&r);
 		}
 	}
@@ -159,7 +166,6 @@ static void flows_all_configs(enum udpcap_steering mode)
 static void test_ipv6_listener(void **state)
 {
 	static const enum udpcap_steering modes[] = { UDPCAP_STEERING_CBPF, UDPCAP_STEERING_EBPF };
-	uint8_t a[512], b[512];
 	uint64_t rng = 6;
 
 	for (int m = 0; m < 2; m++) {
@@ -171,22 +177,7 @@ static void test_ipv6_listener(void **state)
 			assert_int_equal(rig_open_family(&r, modes[m], &tconfs[c].enc,
 							 UDPCAP_HASH_5TUPLE, 4, AF_INET6),
 					 0);
-			for (int i = 0; i < 100; i++) {
-				struct tflow f;
-				size_t la, lb;
-				int ia, ib;
-
-				tflow_random(&f, &rng, -1);
-				la = tpkt_build(&r.l.encap, &f, a, sizeof(a));
-				tflow_reverse(&f);
-				lb = tpkt_build(&r.l.encap, &f, b, sizeof(b));
-				ia = tgroup_deliver(&r.g, &rng, a, la);
-				ib = tgroup_deliver(&r.g, &rng, b, lb);
-				if (ia != (int)expected(&r, a, la) || ib != ia)
-					fail_msg("[::1] %s %s: flow %d: A->B on %d, B->A on %d",
-						 udpcapd_steering_mode_name(modes[m]),
-						 tconfs[c].name, i, ia, ib);
-			}
+			both_directions(&r, &rng, 100, tconfs[c].name);
 			rig_close(&r);
 		}
 	}
