@@ -68,7 +68,7 @@ int udpcapd_steering_attach(enum udpcap_steering requested,
 			goto done;
 		}
 		if (requested == UDPCAP_STEERING_EBPF) {
-			snprintf(why, why_len, "steering = ebpf failed: %s", ebpf_why);
+			snprintf(why, why_len, "%s", ebpf_why);
 			goto fail;
 		}
 		__attribute__((fallthrough));
@@ -84,7 +84,7 @@ int udpcapd_steering_attach(enum udpcap_steering requested,
 			goto done;
 		}
 		if (requested == UDPCAP_STEERING_CBPF) {
-			snprintf(why, why_len, "steering = cbpf failed: %s", cbpf_why);
+			snprintf(why, why_len, "%s", cbpf_why);
 			goto fail;
 		}
 		s->mode = UDPCAP_STEERING_KERNEL;

@@ -8,7 +8,9 @@ the mode in use and (ebpf) the program's per-reason "unparsed" counters, for:
 - steering = ebpf, udpcapd run as nobody with only CAP_BPF (setpriv);
 - steering = auto, udpcapd run as nobody with no capability: it must end in
   cbpf (checked in its log) and steer just as well;
-- steering = kernel as root: the control (split flows printed).
+- steering = kernel as root: the control (split flows printed);
+and that an explicit steering = ebpf without CAP_BPF makes udpcapd refuse
+to start with a message naming CAP_BPF.
 Needs root to switch users; skips loudly otherwise."""
 
 import json
@@ -123,6 +125,25 @@ def run(name, mode, expect, prefix, udpcapd, udpcapctl, tmp, pcap_dir):
     return failures
 
 
+def explicit_ebpf_without_cap(udpcapd, tmp):
+    """steering = ebpf without CAP_BPF: udpcapd must refuse to start, saying why."""
+    conf, _ = steerlib.config(tmp, "refuse", "ebpf", f"127.0.0.1:{free_port()}")
+    log = tmp("refuse.log")
+    with open(log, "w") as f:
+        try:
+            rc = subprocess.run(NOBODY + [udpcapd, "-c", conf], stdout=f, stderr=subprocess.STDOUT,
+                                timeout=30).returncode
+        except subprocess.TimeoutExpired:
+            return ["steering = ebpf without CAP_BPF: udpcapd did not exit"]
+    with open(log) as f:
+        text = f.read()
+    print(f"steering = ebpf as nobody without CAP_BPF: exit {rc}: "
+          f"{text.strip().splitlines()[-1] if text.strip() else ''}")
+    if rc == 0 or "CAP_BPF" not in text:
+        return [f"steering = ebpf without CAP_BPF: exit {rc}, log: {text.strip()}"]
+    return []
+
+
 def main():
     if os.geteuid() != 0:
         steerlib.skip("needs root to run udpcapd as nobody with chosen capabilities")
@@ -139,6 +160,7 @@ def main():
     failures += run("nobody no-caps auto", "auto", "cbpf", NOBODY, udpcapd, udpcapctl, tmp,
                     pcap_dir)
     failures += run("root kernel", "kernel", "kernel", [], udpcapd, udpcapctl, tmp, pcap_dir)
+    failures += explicit_ebpf_without_cap(udpcapd, tmp)
     return steerlib.report(failures, tmp)
 
 
