@@ -19,30 +19,30 @@
 #include "log.h"
 #include "udpcapd.h"
 
+static void *memdup(const void *src, size_t len)
+{
+	void *p = len ? malloc(len) : NULL;
+
+	if (p)
+		memcpy(p, src, len);
+	return p;
+}
+
 struct udpcapd_filter *udpcapd_filter_new(const struct udpcap_config_listener *l)
 {
 	struct udpcapd_filter *f = calloc(1, sizeof(*f));
 
 	if (!f)
 		return NULL;
-	if (l->allow_count) {
-		f->allow = malloc(l->allow_count * sizeof(*f->allow));
-		if (!f->allow)
-			goto fail;
-		memcpy(f->allow, l->allow, l->allow_count * sizeof(*f->allow));
-		f->allow_count = l->allow_count;
-	}
-	if (l->vni_count) {
-		f->vni = malloc(l->vni_count * sizeof(*f->vni));
-		if (!f->vni)
-			goto fail;
-		memcpy(f->vni, l->vni, l->vni_count * sizeof(*f->vni));
-		f->vni_count = l->vni_count;
+	f->allow = memdup(l->allow, l->allow_count * sizeof(*l->allow));
+	f->allow_count = f->allow ? l->allow_count : 0;
+	f->vni = memdup(l->vni, l->vni_count * sizeof(*l->vni));
+	f->vni_count = f->vni ? l->vni_count : 0;
+	if (f->allow_count != l->allow_count || f->vni_count != l->vni_count) {
+		udpcapd_filter_free(f);
+		return NULL;
 	}
 	return f;
-fail:
-	udpcapd_filter_free(f);
-	return NULL;
 }
 
 void udpcapd_filter_free(struct udpcapd_filter *f)

@@ -59,6 +59,9 @@ struct cfg {
 
 extern const struct cfg_section cfg_sections[];
 
+/* Decimal digits only, no sign or blanks, at most @max. 0, -EINVAL or -ERANGE. */
+int cfg_parse_ulong(const char *text, unsigned long max, unsigned long *ret);
+
 void cfg_error(struct cfg *c, unsigned line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

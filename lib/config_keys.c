@@ -28,18 +28,24 @@ static const char *set_string(struct cfg *c, char **dst, const char *value)
 	return NULL;
 }
 
+/* Empty means "not set" (NULL): the default applies. */
+static const char *set_optional_string(struct cfg *c, char **dst, const char *value)
+{
+	if (*value)
+		return set_string(c, dst, value);
+	free(*dst);
+	*dst = NULL;
+	return NULL;
+}
+
 static int parse_uint(const char *value, unsigned long min, unsigned long max, unsigned *ret)
 {
 	unsigned long v;
-	char *end;
+	int r = cfg_parse_ulong(value, max, &v);
 
-	if (!isdigit((unsigned char)*value))
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(value, &end, 10);
-	if (errno || *end)
-		return -EINVAL;
-	if (v < min || v > max)
+	if (r < 0)
+		return r;
+	if (v < min)
 		return -ERANGE;
 	*ret = (unsigned)v;
 	return 0;
@@ -81,12 +87,7 @@ static const char *rings_dir(struct cfg *c, const char *v, char *err, size_t err
 
 static const char *rings_group(struct cfg *c, const char *v, char *err, size_t errlen)
 {
-	if (!*v) {
-		free(c->config->rings.group);
-		c->config->rings.group = NULL;
-		return NULL;
-	}
-	return set_string(c, &c->config->rings.group, v);
+	return set_optional_string(c, &c->config->rings.group, v);
 }
 
 /*
@@ -440,12 +441,7 @@ static const char *control_socket(struct cfg *c, const char *v, char *err, size_
 
 static const char *control_group(struct cfg *c, const char *v, char *err, size_t errlen)
 {
-	if (!*v) {
-		free(c->config->control.group);
-		c->config->control.group = NULL;
-		return NULL;
-	}
-	return set_string(c, &c->config->control.group, v);
+	return set_optional_string(c, &c->config->control.group, v);
 }
 
 static const char *control_mode(struct cfg *c, const char *v, char *err, size_t errlen)
@@ -476,16 +472,11 @@ static const char *metrics_listen(struct cfg *c, const char *v, char *err, size_
 	struct sockaddr_storage ss;
 	socklen_t len;
 
-	if (!*v) {
-		free(c->config->metrics.listen);
-		c->config->metrics.listen = NULL;
-		return NULL;
-	}
-	if (udpcap_parse_sockaddr(v, &ss, &len) < 0)
+	if (*v && udpcap_parse_sockaddr(v, &ss, &len) < 0)
 		return ERR("listen = '%s' is not ADDRESS:PORT (IPv6 as [ADDRESS]:PORT), "
 			   "or empty to turn metrics off",
 			   v);
-	return set_string(c, &c->config->metrics.listen, v);
+	return set_optional_string(c, &c->config->metrics.listen, v);
 }
 
 static const struct cfg_keyword metrics_keys[] = {

@@ -14,6 +14,8 @@
 
 #include <udpcap/config.h>
 
+#include "config_internal.h"
+
 UDPCAP_API int udpcap_parse_size(const char *text, uint64_t *ret_bytes)
 {
 	unsigned long long v;
@@ -58,7 +60,7 @@ UDPCAP_API int udpcap_parse_size(const char *text, uint64_t *ret_bytes)
 	return 0;
 }
 
-static int parse_port(const char *text, uint16_t *ret)
+int cfg_parse_ulong(const char *text, unsigned long max, unsigned long *ret)
 {
 	unsigned long v;
 	char *end;
@@ -67,7 +69,19 @@ static int parse_port(const char *text, uint16_t *ret)
 		return -EINVAL;
 	errno = 0;
 	v = strtoul(text, &end, 10);
-	if (errno || *end || v > 65535)
+	if (errno || *end)
+		return -EINVAL;
+	if (v > max)
+		return -ERANGE;
+	*ret = v;
+	return 0;
+}
+
+static int parse_port(const char *text, uint16_t *ret)
+{
+	unsigned long v;
+
+	if (cfg_parse_ulong(text, 65535, &v) < 0)
 		return -EINVAL;
 	*ret = (uint16_t)v;
 	return 0;

@@ -44,7 +44,7 @@ def eq(got, want, what):
 
 class Daemon:
     def __init__(self, config_body, rings=2, size='1M', backend='recvmmsg', extra_env=None,
-                 name='udpcapd'):
+                 receive=''):
         if not UDPCAPD or not os.access(UDPCAPD, os.X_OK):
             raise RuntimeError('UDPCAPD is not set to the built daemon')
         self.dir = tempfile.mkdtemp(prefix='udpcapd-test-')
@@ -52,9 +52,10 @@ class Daemon:
         self.conf = os.path.join(self.dir, 'udpcapd.conf')
         self.log_path = os.path.join(self.dir, 'daemon.log')
         self.head = ('[rings]\ncount = %d\nsize = %s\ndir = %s\nname = w-%%d\n'
-                     '[receive]\nbackend = %s\nbatch = 32\nrcvbuf = 8M\n'
+                     '[receive]\nbackend = %s\nbatch = 32\nrcvbuf = 8M\n%s'
                      '[control]\nsocket = %s\n[metrics]\nlisten =\n[log]\nlevel = info\n'
-                     % (rings, size, self.ring_dir, backend, os.path.join(self.dir, 'ctl.sock')))
+                     % (rings, size, self.ring_dir, backend, receive,
+                        os.path.join(self.dir, 'ctl.sock')))
         self.write_config(config_body)
         self.extra_env = extra_env or {}
         self.proc = None

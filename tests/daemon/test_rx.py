@@ -34,7 +34,9 @@ allow = 127.0.0.1/32, fd00::/8
 
 
 def main():
-    d = h.Daemon(CONFIG, rings=2, backend=backend)
+    # recvmmsg: a thread per ring, pinned; io_uring: one thread owning both rings.
+    receive = 'threads = 2\ncpus = 0\n' if backend == 'recvmmsg' else 'threads = 1\n'
+    d = h.Daemon(CONFIG, rings=2, backend=backend, receive=receive)
     try:
         try:
             d.start()
@@ -155,6 +157,8 @@ def run(d):
     h.eq(len(expect_frames), 0, 'every good frame arrived')
     h.eq(st['ts_fallbacks'], 0, 'datagrams without a kernel timestamp')
     h.eq(st['backend'], backend, 'backend in stats')
+    want_threads = '2 receiver threads' if backend == 'recvmmsg' else '1 receiver threads'
+    h.check(want_threads in d.read_log(), 'thread count: ' + want_threads)
 
 
 if __name__ == '__main__':
