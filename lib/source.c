@@ -357,6 +357,7 @@ const char *udpcap_source__strerror(const char *ring, const struct udpcap_source
 	struct udpcap_consumer_opts copts = {.sz = sizeof(copts)};
 	struct udpcap_source_opts o;
 	char path[PATH_MAX];
+	char hint[PATH_MAX + 64];
 	char ebuf[128];
 	pid_t holder;
 
@@ -375,16 +376,17 @@ const char *udpcap_source__strerror(const char *ring, const struct udpcap_source
 
 	switch (-err) {
 	case ENOENT:
-		if (o.wait_for_ring && o.wait_timeout_ms)
-			snprintf(buf, len,
-				 "ring %s did not appear within %u ms (is udpcapd running with a "
-				 "ring named \"%s\"?)",
-				 path, o.wait_timeout_ms, ring);
+		/* A bare name is udpcapd's [rings] name; a path names its [rings] dir. */
+		if (strchr(ring, '/'))
+			snprintf(hint, sizeof(hint), "is udpcapd running with [rings] dir there?");
 		else
-			snprintf(
-			    buf, len,
-			    "ring %s does not exist (is udpcapd running with a ring named \"%s\"?)",
-			    path, ring);
+			snprintf(hint, sizeof(hint), "is udpcapd running with a ring named \"%s\"?",
+				 ring);
+		if (o.wait_for_ring && o.wait_timeout_ms)
+			snprintf(buf, len, "ring %s did not appear within %u ms (%s)", path,
+				 o.wait_timeout_ms, hint);
+		else
+			snprintf(buf, len, "ring %s does not exist (%s)", path, hint);
 		break;
 	case EBUSY:
 		holder = udpcap_consumer__holder(ring, &copts);
