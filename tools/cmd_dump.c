@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <udpcap/ring.h>
@@ -46,6 +47,8 @@ struct dump_state {
 	uint64_t other_linktype; /* records not written: another link type */
 	uint64_t corrupt_seen;
 	bool write_failed;
+	bool reader_gone; /* -w - and the reading end closed: a normal way to stop */
+	bool out_pipe;	  /* -w - into a pipe */
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -300,9 +303,16 @@ static int write_pkt(struct dump_state *s, const struct udpcap_pkt *p)
 	return 0;
 }
 
+/* 0, or -EIO after a write error (reported once); a closed pipe only stops. */
 static int flush(struct dump_state *s)
 {
-	if (s->dumper && !s->write_failed && pcap_dump_flush(s->dumper)) {
+	if (s->dumper && !s->write_failed && !s->reader_gone &&
+	    (pcap_dump_flush(s->dumper) || ferror(pcap_dump_file(s->dumper)))) {
+		if (errno == EPIPE) {
+			s->reader_gone = true;
+			stop_requested = 1;
+			return 0;
+		}
 		fprintf(stderr, "udpcapctl dump: writing %s: %s\n", s->a->out, strerror(errno));
 		s->write_failed = true;
 	}
@@ -354,6 +364,9 @@ static int capture(struct dump_state *s, const sigset_t *waitmask)
 			if (++pending >= RELEASE_EVERY) {
 				udpcap_consumer__release(s->c);
 				pending = 0;
+				/* under steady traffic there is no idle flush: notice errors here */
+				if (s->dumper && ferror(pcap_dump_file(s->dumper)) && flush(s))
+					return -EIO;
 			}
 			continue;
 		}
@@ -383,13 +396,21 @@ static int capture(struct dump_state *s, const sigset_t *waitmask)
 		if (deadline && now_s() >= deadline)
 			break;
 		if (udpcap_consumer__prepare_wait(s->c) == 0) {
-			struct pollfd pfd = { .fd = udpcap_consumer__fd(s->c), .events = POLLIN };
+			/* a pipe's write end polls POLLERR once the reader is gone */
+			struct pollfd pfd[2] = {
+				{ .fd = udpcap_consumer__fd(s->c), .events = POLLIN },
+				{ .fd = s->out_pipe ? STDOUT_FILENO : -1 },
+			};
 			double left = deadline ? deadline - now_s() : IDLE_CHECK_MS / 1e3;
 			long ms = left * 1e3 < IDLE_CHECK_MS ? (long)(left * 1e3) + 1 : IDLE_CHECK_MS;
 			struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000 };
 
-			r = ppoll(&pfd, 1, &ts, waitmask);
+			r = ppoll(pfd, 2, &ts, waitmask);
 			udpcap_consumer__finish_wait(s->c);
+			if (r > 0 && (pfd[1].revents & (POLLERR | POLLHUP))) {
+				s->reader_gone = true;
+				break;
+			}
 			if (r == 0 && udpcap_consumer__check(s->c) == -ESTALE) {
 				r = reattach(s, deadline, waitmask);
 				if (r)
@@ -428,6 +449,11 @@ int cmd_dump(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	if (!strcmp(a.out, "-")) {
+		struct stat st;
+
+		s.out_pipe = !fstat(STDOUT_FILENO, &st) && S_ISFIFO(st.st_mode);
+	}
 	r = udpcap_consumer__open(a.ring, &o, &s.c);
 	if (r)
 		return open_error(&a, &o, r);

@@ -4,7 +4,7 @@
 by the ring_producer helper, no daemon): the pcap has nanosecond timestamps,
 the ring's link type and every packet byte for byte, and tcpdump -r and
 tshark -r read it; -c stops at COUNT; SIGINT flushes and prints the
-tcpdump-like summary; -w - streams to a pipe; a second consumer gets exit 6
+tcpdump-like summary; -w - streams to a pipe and stops when the reader goes; a second consumer gets exit 6
 naming the first one's pid; an unknown ring exits 5; a bad option exits 2;
 a producer that restarts (replaces the ring) is followed without losing a
 packet; a ring of another link type gives that link type in the file.
@@ -125,6 +125,24 @@ def main():
         if dump.wait(timeout=60) != 0 or len([x for x in td.stdout.splitlines() if x[:1].isdigit()]) != 3:
             h.fail(f"dump -w - | tcpdump -r -: {td.stdout!r} {td.stderr!r}")
         h.log("ok: -w - | tcpdump -r - sees 3 packets; --timeout ends the dump")
+
+        # the reader of -w - goes away: dump stops by itself, exit 0
+        prod.cmd("write 300")
+        dump = subprocess.Popen([h.UDPCAPCTL, "dump", "r0", "--dir", rings, "-w", "-",
+                                 "--timeout", "600"], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        head = subprocess.run(["head", "-c", "100"], stdin=dump.stdout, capture_output=True,
+                              timeout=60)
+        dump.stdout.close()
+        try:
+            rc = dump.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            dump.kill()
+            h.fail("dump -w - kept running after its reader closed the pipe")
+        if rc != 0 or len(head.stdout) != 100:
+            h.fail(f"dump -w - | head: exit {rc}: {dump.stderr.read()}")
+        dump.stderr.close()
+        h.log("ok: dump -w - stops cleanly when its reader closes the pipe")
 
         # errors
         r = ctl("dump", "nosuchring", "--dir", rings, "-w", os.path.join(tmp, "x.pcap"))
