@@ -68,13 +68,13 @@ class Daemon:
             f.write((head if head is not None else self.head) + body)
         os.rename(tmp, self.conf)
 
-    def start(self, timeout=60):
+    def start(self, timeout=60, prefix=()):
         rfd, wfd = os.pipe()
         env = dict(os.environ)
         env.pop('NOTIFY_SOCKET', None)
         env.update(self.extra_env)
         self.log = open(self.log_path, 'ab')
-        self.proc = subprocess.Popen([UDPCAPD, '-c', self.conf, '--ready-fd', str(wfd)],
+        self.proc = subprocess.Popen(list(prefix) + [UDPCAPD, '-c', self.conf, '--ready-fd', str(wfd)],
                                      pass_fds=(wfd,), stdout=self.log, stderr=self.log,
                                      env=env)
         os.close(wfd)
