@@ -45,11 +45,11 @@
 
 struct control_client {
 	int fd;
-	bool eof;	      /* the client shut down its sending side */
-	bool discard;	      /* refused: reply sent, input drained until EOF, then close */
+	bool eof;     /* the client shut down its sending side */
+	bool discard; /* refused: reply sent, input drained until EOF, then close */
 	size_t in_len;
 	char in[CONTROL_MAX_REQUEST];
-	char *out;	      /* reply being sent, or NULL */
+	char *out; /* reply being sent, or NULL */
 	size_t out_len, out_off;
 	uint64_t deadline_ms; /* for the next request, or for taking the reply */
 };
@@ -76,7 +76,7 @@ static uint64_t now_ms(void)
 /* ------------------------------------------------------------ requests */
 
 static struct json_object *error_reply(const char *code, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 static struct json_object *error_reply(const char *code, const char *fmt, ...)
 {
@@ -158,8 +158,7 @@ static struct json_object *metrics_reply(struct udpcapd_control *c)
 	return o;
 }
 
-static struct json_object *handle_request(struct udpcapd_control *c, const char *line,
-					  size_t len)
+static struct json_object *handle_request(struct udpcapd_control *c, const char *line, size_t len)
 {
 	struct json_object *req, *v, *reply;
 	const char *cmd, *ring = NULL;
@@ -173,17 +172,18 @@ static struct json_object *handle_request(struct udpcapd_control *c, const char 
 	jerr = json_tokener_get_error(tok);
 	if (req && jerr == json_tokener_success && json_tokener_get_parse_end(tok) < len &&
 	    strspn(line + json_tokener_get_parse_end(tok), " \t\r") !=
-		    len - json_tokener_get_parse_end(tok))
+		len - json_tokener_get_parse_end(tok))
 		jerr = json_tokener_error_parse_unexpected;
 	json_tokener_free(tok);
 	if (jerr != json_tokener_success || !json_object_is_type(req, json_type_object)) {
 		json_object_put(req);
 		return error_reply("bad_request", "a request is one JSON object per line: %s",
-				   jerr == json_tokener_success	 ? "not an object"
+				   jerr == json_tokener_success	   ? "not an object"
 				   : jerr == json_tokener_continue ? "incomplete JSON"
 								   : json_tokener_error_desc(jerr));
 	}
-	if (!json_object_object_get_ex(req, "cmd", &v) || !json_object_is_type(v, json_type_string)) {
+	if (!json_object_object_get_ex(req, "cmd", &v) ||
+	    !json_object_is_type(v, json_type_string)) {
 		reply = error_reply("bad_request", "missing \"cmd\" string");
 		goto out;
 	}
@@ -232,7 +232,7 @@ static bool client_queue(struct control_client *cl, struct json_object *reply)
 	if (!reply)
 		return false;
 	text = json_object_to_json_string_length(
-		reply, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	    reply, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
 	cl->out = text ? malloc(len + 1) : NULL;
 	if (cl->out) {
 		memcpy(cl->out, text, len);
@@ -383,8 +383,8 @@ static void *control_thread(void *arg)
 		size_t n = 2;
 		int timeout, r;
 
-		pfd[0] = (struct pollfd){ .fd = c->stop_fd, .events = POLLIN };
-		pfd[1] = (struct pollfd){ .fd = c->listen_fd, .events = POLLIN };
+		pfd[0] = (struct pollfd){.fd = c->stop_fd, .events = POLLIN};
+		pfd[1] = (struct pollfd){.fd = c->listen_fd, .events = POLLIN};
 		for (size_t i = 0; i < CONTROL_MAX_CLIENTS; i++) {
 			struct control_client *cl = &c->clients[i];
 
@@ -402,8 +402,8 @@ static void *control_thread(void *arg)
 			next = cl->deadline_ms < next ? cl->deadline_ms : next;
 			polled[n - 2] = cl;
 			pfd[n++] = (struct pollfd){
-				.fd = cl->fd,
-				.events = cl->out ? POLLOUT : POLLIN,
+			    .fd = cl->fd,
+			    .events = cl->out ? POLLOUT : POLLIN,
 			};
 		}
 		timeout = next == UINT64_MAX ? -1 : (int)(next - now);
@@ -494,7 +494,7 @@ static int resolve_group(const char *name, gid_t *ret_gid)
 
 static int bind_socket(struct udpcapd_control *c, mode_t mode, gid_t gid)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct stat st;
 	int fd, r;
 

@@ -19,8 +19,8 @@
 #include "control_prom.h"
 #include "stats_json.h"
 
-static const char *const steering_modes[] = { "ebpf", "cbpf", "kernel" };
-static const char *const backends[] = { "recvmmsg", "io_uring" };
+static const char *const steering_modes[] = {"ebpf", "cbpf", "kernel"};
+static const char *const backends[] = {"recvmmsg", "io_uring"};
 
 static void family(FILE *f, const char *name, const char *type, const char *help)
 {
@@ -43,8 +43,8 @@ static void label_value(FILE *f, const char *v)
 }
 
 /* name{key="value"[,key2="value2"]} value */
-static void sample(FILE *f, const char *name, const char *key, const char *value,
-		   const char *key2, const char *value2, uint64_t v)
+static void sample(FILE *f, const char *name, const char *key, const char *value, const char *key2,
+		   const char *value2, uint64_t v)
 {
 	fputs(name, f);
 	if (key) {
@@ -118,7 +118,7 @@ struct items {
 	const char *label; /* "listener" or "ring" */
 	const char *base;
 	size_t stride, count;
-	size_t counters;   /* offset of the struct udpcapd_stats_counters */
+	size_t counters; /* offset of the struct udpcapd_stats_counters */
 };
 
 /* A family with one sample per item: the uint64_t at @off in each. */
@@ -131,23 +131,23 @@ struct u64_family {
 #define RING(field) offsetof(struct udpcapd_stats_ring, field)
 
 static const struct u64_family listener_families[] = {
-	{ "udpcapd_received_packets_total", "counter",
-	  "Datagrams read from the listener's sockets.", LISTENER(c.received) },
-	{ "udpcapd_received_bytes_total", "counter",
-	  "UDP payload bytes read from the listener's sockets.", LISTENER(c.received_bytes) },
+    {"udpcapd_received_packets_total", "counter", "Datagrams read from the listener's sockets.",
+     LISTENER(c.received)},
+    {"udpcapd_received_bytes_total", "counter",
+     "UDP payload bytes read from the listener's sockets.", LISTENER(c.received_bytes)},
 };
 
 static const struct u64_family ring_families[] = {
-	{ "udpcapd_delivered_packets_total", "counter",
-	  "Packets written into the ring for its consumer.", RING(c.delivered) },
-	{ "udpcapd_delivered_bytes_total", "counter",
-	  "Packet bytes (captured length) written into the ring.", RING(c.bytes) },
-	{ "udpcapd_ring_size_bytes", "gauge", "Record space of the ring.", RING(ring.capacity) },
-	{ "udpcapd_ring_used_bytes", "gauge", "Bytes of the ring not yet released by the consumer.",
-	  RING(ring.used) },
-	{ "udpcapd_ring_resets_total", "counter",
-	  "Times the producer found the consumer's index corrupt and reset the ring.",
-	  RING(ring.resets) },
+    {"udpcapd_delivered_packets_total", "counter",
+     "Packets written into the ring for its consumer.", RING(c.delivered)},
+    {"udpcapd_delivered_bytes_total", "counter",
+     "Packet bytes (captured length) written into the ring.", RING(c.bytes)},
+    {"udpcapd_ring_size_bytes", "gauge", "Record space of the ring.", RING(ring.capacity)},
+    {"udpcapd_ring_used_bytes", "gauge", "Bytes of the ring not yet released by the consumer.",
+     RING(ring.used)},
+    {"udpcapd_ring_resets_total", "counter",
+     "Times the producer found the consumer's index corrupt and reset the ring.",
+     RING(ring.resets)},
 };
 
 static void render_u64(FILE *f, const struct items *it, const struct u64_family *fam, size_t n)
@@ -180,8 +180,8 @@ static void render_drops(FILE *f, const struct items *it, const char *name, cons
 
 static void render_listeners(FILE *f, const struct udpcapd_stats *s)
 {
-	const struct items it = { "listener", (const char *)s->listeners, sizeof(*s->listeners),
-				  s->listener_count, LISTENER(c) };
+	const struct items it = {"listener", (const char *)s->listeners, sizeof(*s->listeners),
+				 s->listener_count, LISTENER(c)};
 
 	render_u64(f, &it, listener_families,
 		   sizeof(listener_families) / sizeof(listener_families[0]));
@@ -192,8 +192,8 @@ static void render_listeners(FILE *f, const struct udpcapd_stats *s)
 
 static void render_rings(FILE *f, const struct udpcapd_stats *s)
 {
-	const struct items it = { "ring", (const char *)s->rings, sizeof(*s->rings),
-				  s->ring_count, RING(c) };
+	const struct items it = {"ring", (const char *)s->rings, sizeof(*s->rings), s->ring_count,
+				 RING(c)};
 	const struct udpcapd_stats_ring *r;
 
 	render_u64(f, &it, ring_families, sizeof(ring_families) / sizeof(ring_families[0]));
@@ -215,7 +215,8 @@ static void render_rings(FILE *f, const struct udpcapd_stats *s)
 	family(f, "udpcapd_ring_generation", "gauge",
 	       "Generation of the ring file; changes when the ring is re-created.");
 	for (r = s->rings; r < s->rings + s->ring_count; r++)
-		sample(f, "udpcapd_ring_generation", "ring", r->name, NULL, NULL, r->ring.generation);
+		sample(f, "udpcapd_ring_generation", "ring", r->name, NULL, NULL,
+		       r->ring.generation);
 }
 
 int udpcapd_metrics_render(const struct udpcapd_stats *s, char **ret_text, size_t *ret_len)

@@ -59,9 +59,8 @@ static enum MHD_Result reply_text(struct MHD_Connection *conn, unsigned status, 
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-				  const char *method, const char *version,
-				  const char *upload_data, size_t *upload_data_size,
-				  void **req_cls)
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **req_cls)
 {
 	struct udpcapd_metrics *m = cls;
 	struct udpcapd_stats snap;
@@ -90,7 +89,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		     MHD_RESPMEM_MUST_FREE);
 }
 
-static void on_mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {

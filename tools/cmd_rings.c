@@ -33,8 +33,8 @@ static void usage(FILE *out)
 
 static void print_head(void)
 {
-	printf("%-16s %9s %9s %7s %9s %10s %14s  %s\n", "RING", "SIZE", "USED", "FILL",
-	       "CONSUMER", "GENERATION", "DELIVERED", "PATH");
+	printf("%-16s %9s %9s %7s %9s %10s %14s  %s\n", "RING", "SIZE", "USED", "FILL", "CONSUMER",
+	       "GENERATION", "DELIVERED", "PATH");
 }
 
 static void print_row(const char *name, uint64_t size, uint64_t used, uint64_t consumer,
@@ -92,7 +92,9 @@ static struct json_object *info_json(const char *name, const char *path,
 	json_object_object_add(o, "path", json_object_new_string(path));
 	json_object_object_add(o, "size", json_object_new_uint64(in->capacity));
 	json_object_object_add(o, "used", json_object_new_uint64(in->used));
-	json_object_object_add(o, "fill", json_object_new_double(in->capacity ? (double)in->used / (double)in->capacity : 0));
+	json_object_object_add(
+	    o, "fill",
+	    json_object_new_double(in->capacity ? (double)in->used / (double)in->capacity : 0));
 	json_object_object_add(o, "consumer_pid", json_object_new_int64(in->consumer_pid));
 	json_object_object_add(o, "producer_pid", json_object_new_int64(in->producer_pid));
 	json_object_object_add(o, "generation", json_object_new_uint64(in->generation));
@@ -146,7 +148,8 @@ static int from_dir(const char *dir, const char *ring, bool json)
 		found = true;
 		if (r < 0) {
 			fprintf(stderr, "udpcapctl rings: %s: %s\n", path, strerror(-r));
-			status = r == -EACCES || r == -EPERM ? CTL_EXIT_PERMISSION : CTL_EXIT_FAILURE;
+			status =
+			    r == -EACCES || r == -EPERM ? CTL_EXIT_PERMISSION : CTL_EXIT_FAILURE;
 			continue;
 		}
 		if (json)
@@ -164,8 +167,8 @@ static int from_dir(const char *dir, const char *ring, bool json)
 		struct json_object *o = json_object_new_object();
 
 		json_object_object_add(o, "rings", json_object_get(rings));
-		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-								  JSON_C_TO_STRING_NOSLASHESCAPE));
+		printf("%s\n", json_object_to_json_string_ext(
+				   o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(o);
 	}
 	json_object_put(rings);
@@ -175,12 +178,9 @@ static int from_dir(const char *dir, const char *ring, bool json)
 int cmd_rings(int argc, char **argv)
 {
 	static const struct option options[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "socket", required_argument, NULL, 's' },
-		{ "dir", required_argument, NULL, 'd' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
+	    {"config", required_argument, NULL, 'c'}, {"socket", required_argument, NULL, 's'},
+	    {"dir", required_argument, NULL, 'd'},    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},	      {},
 	};
 	struct ctl_target target = {};
 	const char *dir = NULL, *ring = NULL;

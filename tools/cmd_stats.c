@@ -28,24 +28,24 @@ static void on_sigint(int sig)
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"Usage: udpcapctl stats [OPTIONS]\n"
-		"\n"
-		"Counters of the running udpcapd per listener and per ring: received,\n"
-		"delivered, bytes, each drop reason, steering mode, consumer and ring fill.\n"
-		"\n"
-		"Options:\n" CTL_TARGET_HELP
-		"      --json          print the daemon's JSON reply (schema: control-protocol.md)\n"
-		"  -w, --watch SECONDS sample every SECONDS and print rates per second, until\n"
-		"                      Ctrl-C\n"
-		"  -n, --count N       with --watch: stop after N rate samples\n"
-		"  -r, --ring NAME     only this ring (exit 5 if there is none)\n"
-		"  -h, --help          this help\n");
+	fprintf(
+	    out,
+	    "Usage: udpcapctl stats [OPTIONS]\n"
+	    "\n"
+	    "Counters of the running udpcapd per listener and per ring: received,\n"
+	    "delivered, bytes, each drop reason, steering mode, consumer and ring fill.\n"
+	    "\n"
+	    "Options:\n" CTL_TARGET_HELP
+	    "      --json          print the daemon's JSON reply (schema: control-protocol.md)\n"
+	    "  -w, --watch SECONDS sample every SECONDS and print rates per second, until\n"
+	    "                      Ctrl-C\n"
+	    "  -n, --count N       with --watch: stop after N rate samples\n"
+	    "  -r, --ring NAME     only this ring (exit 5 if there is none)\n"
+	    "  -h, --help          this help\n");
 }
 
 /* @key of @cur, or its rate since @prev when watching. */
-static double value(struct json_object *cur, struct json_object *prev, const char *key,
-		    double secs)
+static double value(struct json_object *cur, struct json_object *prev, const char *key, double secs)
 {
 	uint64_t now = ctl_u64(cur, key), before;
 
@@ -128,15 +128,17 @@ static void print_header(struct json_object *s, struct json_object *prev, double
 
 static void print_table(struct json_object *s, struct json_object *prev, double secs)
 {
-	static const char *const counters[] = { "received", "delivered", "bytes" };
+	static const char *const counters[] = {"received", "delivered", "bytes"};
 	struct json_object *listeners = ctl_get(s, "listeners"), *rings = ctl_get(s, "rings");
 	const char *rate = secs > 0 ? "/s" : "";
 	char h[3][32];
 
 	print_header(s, prev, secs);
 	for (int i = 0; i < 3; i++)
-		snprintf(h[i], sizeof(h[i]), "%s%s", i == 0 ? "RECEIVED" : i == 1 ? "DELIVERED"
-											 : "BYTES",
+		snprintf(h[i], sizeof(h[i]), "%s%s",
+			 i == 0	  ? "RECEIVED"
+			 : i == 1 ? "DELIVERED"
+				  : "BYTES",
 			 rate);
 	printf("%-16s %14s %14s %16s  DROPS%s\n", "LISTENER", h[0], h[1], h[2], rate);
 	for (size_t i = 0; listeners && i < json_object_array_length(listeners); i++) {
@@ -182,8 +184,8 @@ static double monotonic_s(void)
 /* Sleep @secs unless interrupted by Ctrl-C: false when interrupted. */
 static bool nap(double secs)
 {
-	struct timespec ts = { .tv_sec = (time_t)secs,
-			       .tv_nsec = (long)((secs - (double)(time_t)secs) * 1e9) };
+	struct timespec ts = {.tv_sec = (time_t)secs,
+			      .tv_nsec = (long)((secs - (double)(time_t)secs) * 1e9)};
 
 	while (!interrupted && nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
@@ -193,14 +195,10 @@ static bool nap(double secs)
 int cmd_stats(int argc, char **argv)
 {
 	static const struct option options[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "socket", required_argument, NULL, 's' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "watch", required_argument, NULL, 'w' },
-		{ "count", required_argument, NULL, 'n' },
-		{ "ring", required_argument, NULL, 'r' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
+	    {"config", required_argument, NULL, 'c'}, {"socket", required_argument, NULL, 's'},
+	    {"json", no_argument, NULL, 'j'},	      {"watch", required_argument, NULL, 'w'},
+	    {"count", required_argument, NULL, 'n'},  {"ring", required_argument, NULL, 'r'},
+	    {"help", no_argument, NULL, 'h'},	      {},
 	};
 	struct json_object *cur = NULL, *prev = NULL;
 	struct ctl_target target = {};
@@ -227,7 +225,9 @@ int cmd_stats(int argc, char **argv)
 		case 'w':
 			watch = strtod(optarg, &end);
 			if (*end || !(watch >= 0.01 && watch <= 86400)) {
-				fprintf(stderr, "udpcapctl stats: --watch wants seconds (0.01 to 86400), not '%s'\n",
+				fprintf(stderr,
+					"udpcapctl stats: --watch wants seconds (0.01 to 86400), "
+					"not '%s'\n",
 					optarg);
 				return CTL_EXIT_USAGE;
 			}
@@ -235,8 +235,10 @@ int cmd_stats(int argc, char **argv)
 		case 'n':
 			count = strtol(optarg, &end, 10);
 			if (*end || count < 1) {
-				fprintf(stderr, "udpcapctl stats: --count wants a positive number, not '%s'\n",
-					optarg);
+				fprintf(
+				    stderr,
+				    "udpcapctl stats: --count wants a positive number, not '%s'\n",
+				    optarg);
 				return CTL_EXIT_USAGE;
 			}
 			break;
@@ -269,7 +271,7 @@ int cmd_stats(int argc, char **argv)
 	if (r != CTL_EXIT_OK)
 		return r;
 	if (watch > 0) {
-		struct sigaction sa = { .sa_handler = on_sigint };
+		struct sigaction sa = {.sa_handler = on_sigint};
 
 		sigaction(SIGINT, &sa, NULL);
 		sigaction(SIGTERM, &sa, NULL);

@@ -61,9 +61,9 @@ static int socket_path(const struct ctl_target *t, char *buf, size_t size)
 
 int ctl_connect(const struct ctl_target *t, struct ctl_conn *ret_conn)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct timeval tv = { .tv_sec = CTL_TIMEOUT_S };
-	struct ctl_conn c = { .fd = -1 };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct timeval tv = {.tv_sec = CTL_TIMEOUT_S};
+	struct ctl_conn c = {.fd = -1};
 	int r, err;
 
 	r = socket_path(t, c.path, sizeof(c.path));
@@ -208,9 +208,10 @@ int ctl_call(struct ctl_conn *conn, const char *cmd, const char *ring,
 		r = CTL_EXIT_FAILURE;
 	} else if (!json_object_object_get_ex(reply, "ok", &ok) || !json_object_get_boolean(ok)) {
 		fprintf(stderr, "udpcapctl: %s\n",
-			ctl_str(reply, "message")[0] ? ctl_str(reply, "message") : "request failed");
+			ctl_str(reply, "message")[0] ? ctl_str(reply, "message")
+						     : "request failed");
 		r = !strcmp(ctl_str(reply, "error"), "unknown_ring") ? CTL_EXIT_UNKNOWN
-								      : CTL_EXIT_FAILURE;
+								     : CTL_EXIT_FAILURE;
 	}
 	if (r != CTL_EXIT_OK) {
 		json_object_put(reply);
@@ -251,15 +252,15 @@ double ctl_double(struct json_object *o, const char *key)
 const char *ctl_str(struct json_object *o, const char *key)
 {
 	struct json_object *v = ctl_get(o, key);
-	const char *s = v && json_object_is_type(v, json_type_string) ? json_object_get_string(v)
-								    : NULL;
+	const char *s =
+	    v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
 
 	return s ? s : "";
 }
 
 const char *ctl_format_size(uint64_t bytes, char *buf, size_t size)
 {
-	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
 	double v = (double)bytes;
 	size_t u = 0;
 

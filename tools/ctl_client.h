@@ -29,11 +29,11 @@ struct ctl_conn {
 };
 
 /* Help text for -c/-s shared by the subcommands. */
-#define CTL_TARGET_HELP                                                                \
-	"  -c, --config FILE   find the daemon through FILE's [control] socket\n"    \
-	"  -s, --socket PATH   the daemon's control socket\n"                         \
-	"                      (default: the installed config's, else " \
-	UDPCAP_DEFAULT_CONTROL_SOCKET ")\n"
+#define CTL_TARGET_HELP                                                                            \
+	"  -c, --config FILE   find the daemon through FILE's [control] socket\n"                  \
+	"  -s, --socket PATH   the daemon's control socket\n"                                      \
+	"                      (default: the installed config's, "                                 \
+	"else " UDPCAP_DEFAULT_CONTROL_SOCKET ")\n"
 
 /* Connect to the daemon. CTL_EXIT_OK, or an exit status after a message. */
 int ctl_connect(const struct ctl_target *t, struct ctl_conn *ret_conn);

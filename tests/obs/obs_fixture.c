@@ -74,18 +74,25 @@ void obs_fixture_fill(struct udpcapd_stats *s)
 	r[0].c.drops[UDPCAPD_DROP_SOCKET] = 7;
 	r[0].c.drops[UDPCAPD_DROP_NOT_ALLOWED] = 40;
 	r[0].c.drops[UDPCAPD_DROP_RING_FULL] = 15;
-	r[0].ring = (struct udpcap_ring_stats){ .written_packets = 500, .written_bytes = 60000,
-						.full_packets = 15, .full_bytes = 2250,
-						.capacity = 1u << 20, .used = 1u << 18,
-						.generation = 3, .consumer_pid = 4242 };
+	r[0].ring = (struct udpcap_ring_stats){.written_packets = 500,
+					       .written_bytes = 60000,
+					       .full_packets = 15,
+					       .full_bytes = 2250,
+					       .capacity = 1u << 20,
+					       .used = 1u << 18,
+					       .generation = 3,
+					       .consumer_pid = 4242};
 	snprintf(r[1].name, sizeof(r[1].name), "worker-1");
 	snprintf(r[1].path, sizeof(r[1].path), "/dev/shm/udpcapd-test/worker-1");
 	counters(&r[1].c, 455, 410, 61000);
 	r[1].c.drops[UDPCAPD_DROP_VNI_FILTERED] = 30;
 	r[1].c.drops[UDPCAPD_DROP_TRUNCATED] = 10;
 	r[1].c.drops[udpcapd_drop_from_decap(UDPCAP_DECAP_VXLAN_NO_VNI)] = 5;
-	r[1].ring = (struct udpcap_ring_stats){ .written_packets = 410, .written_bytes = 61000,
-						.capacity = 1u << 20, .generation = 3, .resets = 1 };
+	r[1].ring = (struct udpcap_ring_stats){.written_packets = 410,
+					       .written_bytes = 61000,
+					       .capacity = 1u << 20,
+					       .generation = 3,
+					       .resets = 1};
 
 	add(&s->totals, &l[0].c);
 	add(&s->totals, &l[1].c);
@@ -141,7 +148,7 @@ void obs_fixture_config_free(struct udpcap_config *c)
 
 int obs_fixture_free_port(void)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	socklen_t len = sizeof(sa);
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 

@@ -43,8 +43,8 @@ struct fixture {
 
 static int client(const char *path)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct timeval tv = { .tv_sec = 20 };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct timeval tv = {.tv_sec = 20};
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	assert_true(fd >= 0);
@@ -272,7 +272,7 @@ static void test_limits(void **state)
 
 static void test_socket_file(void **state)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct udpcapd_control *c2 = NULL;
 	struct udpcap_config *config;
 	struct fixture *f;
@@ -339,9 +339,9 @@ static void test_socket_file(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_requests),
-		cmocka_unit_test(test_limits),
-		cmocka_unit_test(test_socket_file),
+	    cmocka_unit_test(test_requests),
+	    cmocka_unit_test(test_limits),
+	    cmocka_unit_test(test_socket_file),
 	};
 
 	udpcapd_log_set_level(LOG_DEBUG);

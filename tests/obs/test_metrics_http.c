@@ -28,9 +28,10 @@
 /* One HTTP/1.0 request; returns the whole response (headers and body). */
 static char *http(int port, const char *method, const char *path)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	struct timeval tv = { .tv_sec = 20 };
+	struct sockaddr_in sa = {.sin_family = AF_INET,
+				 .sin_port = htons((uint16_t)port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	struct timeval tv = {.tv_sec = 20};
 	size_t len = 0, cap = 1 << 16;
 	char req[256], *buf = malloc(cap);
 	int fd;
@@ -144,8 +145,8 @@ static void test_start_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_scrape),
-		cmocka_unit_test(test_start_errors),
+	    cmocka_unit_test(test_scrape),
+	    cmocka_unit_test(test_start_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

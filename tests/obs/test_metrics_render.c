@@ -74,8 +74,10 @@ static void test_samples(void **state)
 	has_line(t, "udpcapd_delivered_packets_total{ring=\"worker-0\"} 500");
 	has_line(t, "udpcapd_delivered_packets_total{ring=\"worker-1\"} 410");
 	has_line(t, "udpcapd_delivered_bytes_total{ring=\"worker-0\"} 60000");
-	has_line(t, "udpcapd_ring_dropped_packets_total{ring=\"worker-0\",reason=\"ring_full\"} 15");
-	has_line(t, "udpcapd_ring_dropped_packets_total{ring=\"worker-1\",reason=\"truncated\"} 10");
+	has_line(t,
+		 "udpcapd_ring_dropped_packets_total{ring=\"worker-0\",reason=\"ring_full\"} 15");
+	has_line(t,
+		 "udpcapd_ring_dropped_packets_total{ring=\"worker-1\",reason=\"truncated\"} 10");
 	has_line(t, "udpcapd_ring_size_bytes{ring=\"worker-0\"} 1048576");
 	has_line(t, "udpcapd_ring_used_bytes{ring=\"worker-0\"} 262144");
 	has_line(t, "udpcapd_ring_fill_ratio{ring=\"worker-0\"} 0.250000");
@@ -190,10 +192,10 @@ static void test_promtool(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_samples),
-		cmocka_unit_test(test_families),
-		cmocka_unit_test(test_escaping),
-		cmocka_unit_test(test_promtool),
+	    cmocka_unit_test(test_samples),
+	    cmocka_unit_test(test_families),
+	    cmocka_unit_test(test_escaping),
+	    cmocka_unit_test(test_promtool),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -114,7 +114,7 @@ static void test_stats(void **state)
 
 	/* one line, paths unescaped, so clients can read line by line */
 	assert_null(strchr(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-							     JSON_C_TO_STRING_NOSLASHESCAPE),
+								 JSON_C_TO_STRING_NOSLASHESCAPE),
 			   '\n'));
 	json_object_put(o);
 	udpcapd_stats_free(&s);
@@ -166,7 +166,7 @@ static void test_rings(void **state)
 /* An empty daemon (no listeners, no rings, unknown modes) still renders. */
 static void test_empty(void **state)
 {
-	struct udpcapd_stats s = { 0 };
+	struct udpcapd_stats s = {0};
 	struct json_object *o;
 
 	(void)state;
@@ -181,10 +181,10 @@ static void test_empty(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_stats),
-		cmocka_unit_test(test_ring_filter),
-		cmocka_unit_test(test_rings),
-		cmocka_unit_test(test_empty),
+	    cmocka_unit_test(test_stats),
+	    cmocka_unit_test(test_ring_filter),
+	    cmocka_unit_test(test_rings),
+	    cmocka_unit_test(test_empty),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
