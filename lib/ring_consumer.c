@@ -46,6 +46,7 @@ struct udpcap_consumer {
 	uint64_t rel;	  /* released by the caller */
 	uint64_t flushed; /* last value stored to shm->cons */
 	uint32_t unflushed;
+	uint64_t bad_prod; /* an unusable producer index already reported */
 	int wake_fd;
 	char *path;
 	struct udpcap_consumer_stats st;
@@ -200,8 +201,17 @@ static int refill(struct udpcap_consumer *c)
 	/* Acquire, partner of the store-release in udpcap_ring__publish():
 	 * the records below p are visible. */
 	p = shm_load_acquire(&h->prod);
-	if ((p & 7) || p - c->pos > c->a.cap)
-		return corrupt(c, p & ~7ull);
+	if (p & 7) {
+		/* Nowhere to skip to: report it once, then read as empty until
+		 * the producer publishes a usable index. */
+		if (p == c->bad_prod)
+			return 0;
+		c->bad_prod = p;
+		c->st.corrupt++;
+		return -EBADMSG;
+	}
+	if (p - c->pos > c->a.cap)
+		return corrupt(c, p);
 	if (s != c->flushed) {
 		if (!(s & 7) && s - c->pos <= p - c->pos) {
 			/* The producer reset the ring: it counted what we skip. */
@@ -291,6 +301,13 @@ UDPCAP_API int udpcap_consumer__fd(const struct udpcap_consumer *c)
 	return c->wake_fd;
 }
 
+/* Would next() find something at producer index @p? (An index already
+ * reported unusable does not count: it must not keep us from sleeping.) */
+static bool readable(const struct udpcap_consumer *c, uint64_t p)
+{
+	return p != c->pos && !((p & 7) && p == c->bad_prod);
+}
+
 static inline void cpu_relax(void)
 {
 #if defined(__x86_64__) || defined(__i386__)
@@ -315,7 +332,7 @@ static bool spin_for_records(struct udpcap_consumer *c)
 	for (;;) {
 		for (int i = 0; i < 32; i++) {
 			/* Acquire, partner of the store-release in publish(). */
-			if (shm_load_acquire(&c->a.shm->prod) != c->pos)
+			if (readable(c, shm_load_acquire(&c->a.shm->prod)))
 				return true;
 			cpu_relax();
 		}
@@ -346,7 +363,7 @@ UDPCAP_API int udpcap_consumer__prepare_wait(struct udpcap_consumer *c)
 	/* Acquire, partner of the store-release in udpcap_ring__publish(). */
 	p = shm_load_acquire(&h->prod);
 	/* Acquire, partner of the store-release of closed (see walk()). */
-	if (p != c->pos || shm_load_acquire(&h->closed)) {
+	if (readable(c, p) || shm_load_acquire(&h->closed)) {
 		shm_store_relaxed(&h->sleeping, 0u);
 		return 1;
 	}
@@ -391,7 +408,7 @@ UDPCAP_API int udpcap_consumer__wait(struct udpcap_consumer *c, int timeout_ms)
 		if (r < 0)
 			return errno == EINTR ? 0 : -errno;
 		/* Acquire, partners as in prepare_wait(). */
-		if (shm_load_acquire(&c->a.shm->prod) != c->pos ||
+		if (readable(c, shm_load_acquire(&c->a.shm->prod)) ||
 		    shm_load_acquire(&c->a.shm->closed))
 			return 1;
 		if (r == 0)
@@ -562,6 +579,12 @@ UDPCAP_API int udpcap_consumer__stats(const struct udpcap_consumer *c,
 	*ret = c->st;
 	ret->dropped = dropped_now(c);
 	return 0;
+}
+
+const uint8_t *ring_consumer_data(const struct udpcap_consumer *c, uint64_t *ret_capacity)
+{
+	*ret_capacity = c->a.cap;
+	return c->a.data;
 }
 
 UDPCAP_API uint16_t udpcap_consumer__linktype(const struct udpcap_consumer *c)

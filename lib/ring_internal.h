@@ -145,6 +145,9 @@ pid_t ring_lock_holder(int fd, const struct udpcap_ring_shm *h);
 uint32_t ring_new_generation(uint32_t avoid);
 uint64_t ring_now_ns(void);
 
+/* For tests and fuzzers (hidden): where the consumer mapped the data area. */
+const uint8_t *ring_consumer_data(const struct udpcap_consumer *c, uint64_t *ret_capacity);
+
 /* Byte ranges of the consumer lock in the ring file (see ring-format.md). */
 #define UDPCAP_LOCK_EXCL_START 0  /* OFD lock: exclusivity, survives close() of other fds */
 #define UDPCAP_LOCK_PID_START 1	  /* POSIX lock: names the holder's pid via F_GETLK */
