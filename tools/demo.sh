@@ -4,11 +4,16 @@
 # show what came out of each ring with tcpdump and the daemon's counters, then
 # leave the daemon running until Ctrl-C. Works as root and as a normal user.
 #
-#   tools/demo.sh BUILD_DIR
+#   tools/demo.sh BUILD_DIR [--no-wait]
+#
+# --no-wait stops the daemon after showing everything instead of waiting for
+# Ctrl-C (tests/traffic/demo_smoke.sh uses it).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="$(cd "${1:-$here/build}" && pwd)"
+no_wait=""
+[ "${2:-}" = "--no-wait" ] && no_wait=1
 udpcapd="$build/daemon/udpcapd"
 udpcapctl="$build/tools/udpcapctl"
 pcaps="$(cd "$here/.." && pwd)/shared/pcaps"
@@ -157,6 +162,10 @@ echo "rings ${rings[*]} in $ring_dir). Try, in another terminal:"
 echo "   $udpcapctl stats --socket $work/control.sock"
 echo "   $udpcapctl dump ${rings[0]} --dir $ring_dir -w - | tcpdump -r - -n"
 echo "   $udpcapctl replay $pcaps/wikipedia.pcap --to $vxlan --encap vxlan --loop 10"
+if [ -n "$no_wait" ]; then
+	echo "(--no-wait: stopping now)"
+	exit 0
+fi
 echo "press Ctrl-C to stop"
 tail -n 0 -f "$work/udpcapd.log" &
 tail_pid=$!
