@@ -39,7 +39,9 @@
 
 #define CONTROL_MAX_CLIENTS 16
 #define CONTROL_MAX_REQUEST 4096 /* bytes of one request line, newline included */
+#ifndef CONTROL_TIMEOUT_MS /* tests build with a shorter one */
 #define CONTROL_TIMEOUT_MS 10000
+#endif
 #define CONTROL_LINGER_MS 1000 /* draining a refused client before close */
 #define CONTROL_PROTOCOL 1
 
