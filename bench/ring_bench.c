@@ -12,6 +12,7 @@
  * per record (CLOCK_PROCESS_CPUTIME_ID of the consumer process).
  *
  * Usage: ring_bench [-t seconds per size] [-s ring bytes] [-d ring dir]
+ *                   [-S only this record size] [-p: pin the sides to CPUs 0, 1]
  * Targets (2 cores): >= 20 Mpps at 64 B, >= 0.5 x memcpy at 1500 B,
  * consumer <= 30 ns per record.
  */
@@ -92,6 +93,26 @@ static double memcpy_gbps(uint32_t size, uint64_t span, double seconds)
 	return (double)bytes / (t - t0) / 1e9;
 }
 
+/* Producer and consumer each on a CPU of their own, as in production. */
+static int pin_cpus;
+
+static void pin(int nth)
+{
+	cpu_set_t set;
+	int seen = 0;
+
+	if (!pin_cpus || sched_getaffinity(0, sizeof(set), &set))
+		return;
+	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+		if (CPU_ISSET(cpu, &set) && seen++ == nth) {
+			CPU_ZERO(&set);
+			CPU_SET(cpu, &set);
+			sched_setaffinity(0, sizeof(set), &set);
+			return;
+		}
+	}
+}
+
 static void consumer(const char *dir, int out_fd, int ready_fd)
 {
 	struct udpcap_consumer_opts o = {.sz = sizeof(o), .dir = dir};
@@ -157,10 +178,12 @@ static struct result run(const char *dir, uint64_t ring_size, uint32_t size, dou
 		die("fork", errno);
 	if (pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		pin(1);
 		consumer(dir, out[1], ready[1]);
 	}
 	if (read(ready[0], &b, 1) != 1)
 		die("consumer died", EPIPE);
+	pin(0);
 	t0 = now_s(CLOCK_MONOTONIC);
 	while (now_s(CLOCK_MONOTONIC) - t0 < seconds) {
 		for (int i = 0; i < 1024;) {
@@ -246,15 +269,22 @@ static void solo_costs(const char *dir, uint64_t ring_size, uint32_t size, doubl
 
 int main(int argc, char **argv)
 {
-	static const uint32_t sizes[] = {64, 1500, 9000};
+	uint32_t sizes[3] = {64, 1500, 9000}, nsizes = 3;
 	char dir[] = "/dev/shm/udpcap-bench-XXXXXX";
 	uint64_t ring_size = 4u << 20;
 	double seconds = 2;
 	const char *parent = NULL;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "t:s:d:h")) != -1) {
+	while ((opt = getopt(argc, argv, "t:s:d:S:ph")) != -1) {
 		switch (opt) {
+		case 'p':
+			pin_cpus = 1;
+			break;
+		case 'S':
+			sizes[0] = (uint32_t)atoi(optarg);
+			nsizes = 1;
+			break;
 		case 't':
 			seconds = atof(optarg);
 			break;
@@ -265,7 +295,7 @@ int main(int argc, char **argv)
 			parent = optarg;
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-t seconds] [-s ring_bytes] [-d dir]\n", argv[0]);
+			fprintf(stderr, "usage: %s [-t seconds] [-s ring_bytes] [-d dir] [-S record_size] [-p]\n", argv[0]);
 			return opt == 'h' ? 0 : 2;
 		}
 	}
@@ -283,7 +313,7 @@ int main(int argc, char **argv)
 	printf("%7s %7s %7s %11s %6s %9s %6s %11s | %10s %10s %9s %6s\n", "record", "Mpps",
 	       "GB/s", "memcpy(L3)", "ratio", "memcpy(RAM)", "ratio", "cons ns/rec",
 	       "solo: prod", "cons ns/rec", "Mpps/core", "ratio");
-	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+	for (uint32_t i = 0; i < nsizes; i++) {
 		double mc = memcpy_gbps(sizes[i], ring_size, seconds / 2);
 		double mram = memcpy_gbps(sizes[i], 256u << 20, seconds / 2);
 		struct result r = run(d, ring_size, sizes[i], seconds);

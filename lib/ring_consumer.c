@@ -96,6 +96,7 @@ static int take_lock(int fd)
 static int att_open(const char *path, struct ring_att *ret)
 {
 	struct ring_att a = {.fd = -1, .shm = MAP_FAILED};
+	struct udpcap_ring_shm hdr = {0};
 	struct stat st;
 	int err;
 
@@ -119,7 +120,10 @@ static int att_open(const char *path, struct ring_att *ret)
 		err = -errno;
 		goto fail;
 	}
-	err = ring_check_header(a.shm, (uint64_t)st.st_size);
+	/* Validate a private copy: the producer could change the shared one
+	 * between our check and our use. */
+	memcpy(&hdr, a.shm, offsetof(struct udpcap_ring_shm, written_packets));
+	err = ring_check_header(&hdr, (uint64_t)st.st_size);
 	if (err)
 		goto fail;
 	/* We never write records: make a stray write fault here, not corrupt. */
@@ -129,12 +133,12 @@ static int att_open(const char *path, struct ring_att *ret)
 		goto fail;
 	}
 	a.data = (const uint8_t *)a.shm + UDPCAP_RING_HDR_SIZE;
-	a.cap = a.shm->capacity;
+	a.cap = hdr.capacity;
 	a.mask = a.cap - 1;
 	a.dev = st.st_dev;
 	a.ino = st.st_ino;
-	a.generation = a.shm->generation;
-	a.linktype = a.shm->linktype;
+	a.generation = hdr.generation;
+	a.linktype = hdr.linktype;
 	a.drop_base = drop_counters(a.shm);
 	*ret = a;
 	return 0;
