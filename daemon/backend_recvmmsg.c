@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The recvmmsg receive backend: epoll over the thread's sockets, then
- * recvmmsg() batches until a socket is drained. Under load that is one
- * system call per batch; one ring publish per batch.
+ * recvmmsg() batches until a socket is drained (or, with one socket, a
+ * blocking recvmmsg). Under load that is one system call per batch; one
+ * ring publish per batch.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -72,52 +74,87 @@ static int bufs_init(struct mmsg_bufs *b, unsigned batch)
 	return 0;
 }
 
-/* Read @s until it is empty (or MAX_ROUNDS batches). Returns datagrams read. */
-static unsigned drain(struct udpcapd_thread *t, struct udpcapd_sock *s, struct mmsg_bufs *b)
+/*
+ * One recvmmsg() on @s and the datagrams it returned: accounted, delivered,
+ * published. Returns how many were read, 0 if none (EAGAIN, timeout).
+ */
+static unsigned rx_batch(struct udpcapd_thread *t, struct udpcapd_sock *s, struct mmsg_bufs *b,
+			 int flags)
 {
-	unsigned rounds, total = 0;
+	const struct udpcapd_filter *f;
+	struct udpcapd_rx_meta last = {0};
+	uint64_t now = 0;
+	int n, i;
 
-	for (rounds = 0; rounds < MAX_ROUNDS; rounds++) {
-		const struct udpcapd_filter *f;
-		struct udpcapd_rx_meta last = {0};
-		uint64_t now = 0;
-		int n, i;
-
-		n = recvmmsg(s->fd, b->msgs, b->batch, MSG_DONTWAIT, NULL);
-		if (n <= 0) {
-			if (n < 0 && errno != EAGAIN && errno != EINTR && errno != ENOMEM)
-				log_warning("recvmmsg on listener %s ring %u: %m", s->l->name,
-					    s->ring);
-			break;
-		}
-		/* acquire: pairs with the release in udpcapd_filters_swap() */
-		f = __atomic_load_n(&s->l->filter, __ATOMIC_ACQUIRE);
-		for (i = 0; i < n; i++) {
-			struct msghdr *mh = &b->msgs[i].msg_hdr;
-			struct udpcapd_rx_meta m = {0};
-			size_t len = b->msgs[i].msg_len;
-
-			struct cmsghdr *c;
-
-			for (c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c))
-				udpcapd_rx_cmsg(c, &m);
-			if (!m.ts_ns)
-				m.ts_ns = udpcapd_rx_fallback_ts(t, &now);
-			if (m.has_drops)
-				last = m;
-			udpcapd_rx_one(s, f, b->iov[i].iov_base,
-				       len > UDPCAPD_MAX_PAYLOAD ? UDPCAPD_MAX_PAYLOAD : len,
-				       mh->msg_flags & MSG_TRUNC, mh->msg_name, m.ts_ns);
-			bufs_reset(b, (unsigned)i);
-		}
-		if (last.has_drops)
-			udpcapd_sock_drops_update(s, last.sk_drops);
-		udpcap_ring__publish(s->r);
-		total += (unsigned)n;
-		if ((unsigned)n < b->batch)
-			break;
+	n = recvmmsg(s->fd, b->msgs, b->batch, flags, NULL);
+	if (n <= 0) {
+		if (n < 0 && errno != EAGAIN && errno != EINTR && errno != ENOMEM)
+			log_warning("recvmmsg on listener %s ring %u: %m", s->l->name, s->ring);
+		return 0;
 	}
-	return total;
+	/* acquire: pairs with the release in udpcapd_filters_swap() */
+	f = __atomic_load_n(&s->l->filter, __ATOMIC_ACQUIRE);
+	for (i = 0; i < n; i++) {
+		struct msghdr *mh = &b->msgs[i].msg_hdr;
+		struct udpcapd_rx_meta m = {0};
+		size_t len = b->msgs[i].msg_len;
+		struct cmsghdr *c;
+
+		for (c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c))
+			udpcapd_rx_cmsg(c, &m);
+		if (!m.ts_ns)
+			m.ts_ns = udpcapd_rx_fallback_ts(t, &now);
+		if (m.has_drops)
+			last = m;
+		udpcapd_rx_one(s, f, b->iov[i].iov_base,
+			       len > UDPCAPD_MAX_PAYLOAD ? UDPCAPD_MAX_PAYLOAD : len,
+			       mh->msg_flags & MSG_TRUNC, mh->msg_name, m.ts_ns);
+		bufs_reset(b, (unsigned)i);
+	}
+	if (last.has_drops)
+		udpcapd_sock_drops_update(s, last.sk_drops);
+	udpcap_ring__publish(s->r);
+	return (unsigned)n;
+}
+
+/* Read @s until it is empty (or MAX_ROUNDS batches). */
+static void drain(struct udpcapd_thread *t, struct udpcapd_sock *s, struct mmsg_bufs *b)
+{
+	unsigned rounds;
+
+	for (rounds = 0; rounds < MAX_ROUNDS; rounds++)
+		if (rx_batch(t, s, b, MSG_DONTWAIT) < b->batch)
+			break;
+}
+
+/*
+ * A thread with a single socket (one listener, one ring per thread: the
+ * common case) blocks in recvmmsg() itself, like a bare receiver: one
+ * system call per wake-up instead of epoll_wait() plus recvmmsg(). The
+ * socket is only this thread's, so clearing O_NONBLOCK affects no one
+ * else; SO_RCVTIMEO bounds the wait so that shutdown stays prompt.
+ */
+static int run_single(struct udpcapd_thread *t, struct mmsg_bufs *b)
+{
+	struct udpcapd_sock *s = &t->socks[0];
+	struct timeval tv = {.tv_usec = UDPCAPD_IDLE_MS * 1000};
+	int fl = fcntl(s->fd, F_GETFL);
+
+	if (fl < 0 || fcntl(s->fd, F_SETFL, fl & ~O_NONBLOCK) < 0 ||
+	    setsockopt(s->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0) {
+		int r = -errno;
+
+		udpcapd_thread_ready(t, r);
+		return r;
+	}
+	udpcapd_thread_ready(t, 0);
+	while (!udpcapd_rx_stopping(t)) {
+		if (!rx_batch(t, s, b, MSG_WAITFORONE))
+			udpcapd_sock_drops_poll(s);
+		udpcapd_rx_quiescent(t);
+	}
+	udpcapd_sock_drops_poll(s);
+	return 0;
 }
 
 int udpcapd_recvmmsg_run(struct udpcapd_thread *t)
@@ -130,6 +167,11 @@ int udpcapd_recvmmsg_run(struct udpcapd_thread *t)
 	r = bufs_init(&b, t->d->config->receive.batch);
 	if (r < 0) {
 		udpcapd_thread_ready(t, r);
+		return r;
+	}
+	if (t->nsocks == 1) {
+		r = run_single(t, &b);
+		bufs_free(&b);
 		return r;
 	}
 	ep = epoll_create1(EPOLL_CLOEXEC);

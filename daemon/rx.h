@@ -14,6 +14,7 @@
 #include <time.h>
 #include <udpcap/decap.h>
 
+#include "log.h"
 #include "udpcapd.h"
 
 /* Control buffer: SCM_TIMESTAMPNS + SO_RXQ_OVFL, with room to spare. */
@@ -142,6 +143,10 @@ static inline uint64_t udpcapd_rx_fallback_ts(struct udpcapd_thread *t, uint64_t
 		clock_gettime(CLOCK_REALTIME, &ts);
 		*cached = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	}
+	if (!udpcapd_counter_get(&t->ts_fallbacks))
+		log_warning("receiver %u: a datagram came without its kernel timestamp "
+			    "(SO_TIMESTAMPNS); using the clock (counted as ts_fallbacks)",
+			    t->idx);
 	udpcapd_counter_add(&t->ts_fallbacks, 1);
 	return *cached;
 }
