@@ -171,7 +171,7 @@ static void complete(struct uring_rx *u, struct udpcapd_thread *t, struct io_uri
 	struct udpcapd_rx_meta m = {0};
 	const struct udpcapd_filter *f;
 	struct cmsghdr *c;
-	unsigned bid;
+	unsigned bid, len;
 	uint8_t *buf;
 
 	if (cqe->user_data >= t->nsocks)
@@ -207,9 +207,12 @@ static void complete(struct uring_rx *u, struct udpcapd_thread *t, struct io_uri
 			udpcapd_sock_drops_update(s, m.sk_drops);
 		/* acquire: pairs with the release in udpcapd_filters_swap() */
 		f = __atomic_load_n(&s->l->filter, __ATOMIC_ACQUIRE);
+		len = io_uring_recvmsg_payload_length(o, cqe->res, &u->msgh);
+		/* The buffer has a little slack: the limit is exactly UDPCAPD_MAX_PAYLOAD. */
 		udpcapd_rx_one(s, f, io_uring_recvmsg_payload(o, &u->msgh),
-			       io_uring_recvmsg_payload_length(o, cqe->res, &u->msgh),
-			       o->flags & MSG_TRUNC, io_uring_recvmsg_name(o), m.ts_ns);
+			       len > UDPCAPD_MAX_PAYLOAD ? UDPCAPD_MAX_PAYLOAD : len,
+			       (o->flags & MSG_TRUNC) || len > UDPCAPD_MAX_PAYLOAD,
+			       io_uring_recvmsg_name(o), m.ts_ns);
 		u->dirty[cqe->user_data] = true;
 	}
 	recycle(u, bid, (*recycled)++);

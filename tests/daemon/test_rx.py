@@ -75,6 +75,7 @@ def run(d):
     s4.send(vx, [b''] * 4)                                                       # zero length
     s4.send(vx, [h.vxlan(42, h.inner_frame(i), flags=0) for i in range(11)])     # vxlan_no_vni
     s4.send(vx, [h.vxlan(42, b'x' * 9300)] * 3)                                  # truncated
+    s4.send(vx, [h.vxlan(42, b'x' * (9217 - 8))])                                # 1 B over
 
     good_gv = []
     for i in range(n // 2):
@@ -116,7 +117,7 @@ def run(d):
     h.eq(st[L + 'drop.vni_filtered'], 25, 'vx vni_filtered')
     h.eq(st[L + 'drop.vxlan_short'], 14, 'vx vxlan_short (incl. zero-length)')
     h.eq(st[L + 'drop.vxlan_no_vni'], 11, 'vx vxlan_no_vni')
-    h.eq(st[L + 'drop.truncated'], 3, 'vx truncated (> 9216 B)')
+    h.eq(st[L + 'drop.truncated'], 4, 'vx truncated (> 9216 B)')
     L = 'listener.gv6.'
     h.eq(st[L + 'delivered'], n // 2 + 1, 'gv6 delivered')
     h.eq(st[L + 'drop.geneve_version'], 6, 'gv6 geneve_version')
