@@ -77,20 +77,26 @@ static void wake(struct udpcap_ring *r)
 
 /*
  * Count the records in [from, to) of our own data area, for reset_packets.
- * The data area is shared too, so the walk is bounds-checked; a record that
- * does not check out ends the walk (the count is then a lower bound).
+ * The data area is shared too (a hostile process with write access could
+ * fill it with 8-byte records), so the walk is bounds-checked and bounded;
+ * what it cannot walk is estimated from its size at the smallest packet
+ * record. Exact in every other case.
  */
+#define COUNT_WALK_MAX 65536
+
 static uint64_t count_records(const struct udpcap_ring *r, uint64_t from, uint64_t to)
 {
 	uint64_t n = 0;
 
-	while (from != to) {
+	for (unsigned steps = 0; from != to; steps++) {
+		if (steps == COUNT_WALK_MAX)
+			return n + (to - from + UDPCAP_REC_HDR + 7) / (UDPCAP_REC_HDR + 8);
 		const struct udpcap_ring_rec *rec = (const void *)(r->data + (from & r->mask));
 		uint64_t off = from & r->mask;
 		uint32_t len = __atomic_load_n(&rec->len, __ATOMIC_RELAXED);
 
 		if (len < UDPCAP_PAD_HDR || (len & 7) || len > to - from || len > r->cap - off)
-			break;
+			return n + (to - from + UDPCAP_REC_HDR + 7) / (UDPCAP_REC_HDR + 8);
 		if (__atomic_load_n(&rec->type, __ATOMIC_RELAXED) == UDPCAP_REC_PKT)
 			n++;
 		from += len;

@@ -283,6 +283,34 @@ static inline void rt_pin_cpu(int n)
 	}
 }
 
+/*
+ * Read until the producer closes the ring (-EPIPE), requiring consecutive
+ * sequence numbers from @next_seq and intact records. Returns the sequence
+ * number after the last record.
+ */
+static inline uint64_t rt_drain_in_order(struct udpcap_consumer *c, uint64_t next_seq,
+					 uint32_t maxlen)
+{
+	struct udpcap_pkt p;
+	int err;
+
+	for (;;) {
+		err = udpcap_consumer__next(c, &p);
+		if (err == 1) {
+			RT_CHECK(p.meta.ts_ns == next_seq, "seq %llu want %llu",
+				 (unsigned long long)p.meta.ts_ns, (unsigned long long)next_seq);
+			rt_check_pkt(&p, maxlen);
+			next_seq++;
+			udpcap_consumer__release(c);
+		} else if (err == 0) {
+			RT_CHECK(udpcap_consumer__wait(c, 30000) >= 0, "wait");
+		} else {
+			RT_CHECK(err == -EPIPE, "next: %s", strerror(-err));
+			return next_seq;
+		}
+	}
+}
+
 /* One byte through a pipe: start/ready handshakes between processes. */
 static inline void rt_signal(int fd)
 {

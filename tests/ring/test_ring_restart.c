@@ -90,22 +90,7 @@ int main(void)
 	RT_CHECK(i2.producer_pid == p2, "producer pid %d", (int)i2.producer_pid);
 	RT_CHECK(i2.consumer_pid == getpid(), "consumer pid %d", (int)i2.consumer_pid);
 
-	next_seq = BASE2;
-	for (;;) {
-		err = udpcap_consumer__next(c, &p);
-		if (err == 1) {
-			RT_CHECK(p.meta.ts_ns == next_seq, "seq %llu want %llu",
-				 (unsigned long long)p.meta.ts_ns, (unsigned long long)next_seq);
-			rt_check_pkt(&p, MAXLEN);
-			next_seq++;
-			udpcap_consumer__release(c);
-		} else if (err == 0) {
-			RT_CHECK(udpcap_consumer__wait(c, 30000) >= 0, "wait");
-		} else {
-			RT_CHECK(err == -EPIPE, "next: %s", strerror(-err));
-			break;
-		}
-	}
+	next_seq = rt_drain_in_order(c, BASE2, MAXLEN);
 	RT_CHECK(next_seq == BASE2 + n2, "new ring ended at %llu",
 		 (unsigned long long)(next_seq - BASE2));
 	RT_CHECK(rt_wait(p2) == 0, "producer 2 failed");
