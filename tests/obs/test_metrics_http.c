@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Proves the Prometheus endpoint serves the rendered snapshot over real
- * HTTP on the configured loopback address: GET /metrics is 200 with the
- * 0.0.4 content type and a fresh snapshot per scrape, other paths are 404
- * and other methods 405; an empty [metrics] listen turns it off, and a bad
- * address or a port in use is an error at start, not a silent no-op.
+ * HTTP on the configured loopback address, IPv4 or IPv6: GET /metrics is 200
+ * with the 0.0.4 content type and a fresh snapshot per scrape, HEAD the same
+ * without a body, other paths are 404 and other methods 405; an empty [metrics] listen turns it
+ * off, and a bad address or a port in use is an error at start, not a silent no-op.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -25,12 +25,10 @@
 #include "control_prom.h"
 #include "obs_fixture.h"
 
-/* One HTTP/1.0 request; returns the whole response (headers and body). */
-static char *http(int port, const char *method, const char *path)
+/* One HTTP/1.0 request to @sa; returns the whole response (headers and body). */
+static char *http_to(const struct sockaddr *sa, socklen_t sa_len, const char *method,
+		     const char *path)
 {
-	struct sockaddr_in sa = {.sin_family = AF_INET,
-				 .sin_port = htons((uint16_t)port),
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	struct timeval tv = {.tv_sec = 20};
 	size_t len = 0, cap = 1 << 16;
 	char req[256], *buf = malloc(cap);
@@ -38,10 +36,10 @@ static char *http(int port, const char *method, const char *path)
 	ssize_t n;
 
 	assert_non_null(buf);
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	assert_true(fd >= 0);
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(connect(fd, sa, sa_len), 0);
 	snprintf(req, sizeof(req), "%s %s HTTP/1.0\r\nHost: localhost\r\n\r\n", method, path);
 	assert_int_equal(send(fd, req, strlen(req), MSG_NOSIGNAL), (ssize_t)strlen(req));
 	while ((n = recv(fd, buf + len, cap - len - 1, 0)) > 0) {
@@ -56,6 +54,15 @@ static char *http(int port, const char *method, const char *path)
 	buf[len] = '\0';
 	close(fd);
 	return buf;
+}
+
+static char *http(int port, const char *method, const char *path)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET,
+				 .sin_port = htons((uint16_t)port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+
+	return http_to((struct sockaddr *)&sa, sizeof(sa), method, path);
 }
 
 static struct udpcapd_metrics *start(int port, struct udpcap_config **ret_config)
@@ -111,6 +118,55 @@ static void test_scrape(void **state)
 	obs_fixture_config_free(config);
 }
 
+/* HEAD: the headers of GET, no body. */
+static void test_head(void **state)
+{
+	int port = obs_fixture_free_port();
+	struct udpcap_config *config;
+	struct udpcapd_metrics *m = start(port, &config);
+	char *r;
+
+	(void)state;
+	r = http(port, "HEAD", "/metrics");
+	assert_non_null(strstr(r, " 200 "));
+	assert_non_null(strcasestr(r, "Content-Type: " UDPCAPD_METRICS_CONTENT_TYPE "\r\n"));
+	assert_null(strstr(r, "udpcapd_build_info"));
+	free(r);
+	udpcapd_metrics_stop(m);
+	obs_fixture_config_free(config);
+}
+
+/* [::1]:PORT binds IPv6 loopback only (skipped without IPv6 on lo). */
+static void test_ipv6(void **state)
+{
+	struct sockaddr_in6 sa = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+	struct udpcapd_metrics *m = NULL;
+	struct udpcap_config *config;
+	socklen_t len = sizeof(sa);
+	char listen_addr[64], *r;
+	int fd;
+
+	(void)state;
+	fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		fprintf(stderr, "SKIP: no IPv6 loopback here; [::1] endpoint not tested\n");
+		if (fd >= 0)
+			close(fd);
+		skip();
+	}
+	getsockname(fd, (struct sockaddr *)&sa, &len);
+	close(fd);
+	snprintf(listen_addr, sizeof(listen_addr), "[::1]:%u", ntohs(sa.sin6_port));
+	config = obs_fixture_config(NULL, NULL, listen_addr);
+	assert_int_equal(udpcapd_metrics_start(NULL, config, &m), 0);
+	r = http_to((struct sockaddr *)&sa, sizeof(sa), "GET", "/metrics");
+	assert_non_null(strstr(r, " 200 "));
+	assert_non_null(strstr(r, "\nudpcapd_ring_fill_ratio{ring=\"worker-0\"} 0.250000\n"));
+	free(r);
+	udpcapd_metrics_stop(m);
+	obs_fixture_config_free(config);
+}
+
 static void test_start_errors(void **state)
 {
 	struct udpcapd_metrics *m = (void *)1, *m2 = NULL;
@@ -146,6 +202,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_scrape),
+	    cmocka_unit_test(test_head),
+	    cmocka_unit_test(test_ipv6),
 	    cmocka_unit_test(test_start_errors),
 	};
 
