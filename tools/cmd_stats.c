@@ -44,44 +44,45 @@ static void usage(FILE *out)
 	    "  -h, --help          this help\n");
 }
 
-/* @key of @cur, or its rate since @prev when watching. */
-static double value(struct json_object *cur, struct json_object *prev, const char *key, double secs)
+/* Rate of @key between @prev and @cur per second (0 if it went down: a restart). */
+static double rate_of(struct json_object *cur, struct json_object *prev, const char *key,
+		      double secs)
 {
-	uint64_t now = ctl_u64(cur, key), before;
+	uint64_t now = ctl_u64(cur, key), before = prev ? ctl_u64(prev, key) : 0;
 
-	if (secs <= 0)
-		return (double)now;
-	before = prev ? ctl_u64(prev, key) : 0;
 	return now >= before ? (double)(now - before) / secs : 0;
 }
 
-static void print_value(double v, double secs, int width)
+/* One column: the exact counter, or its rate when watching (secs > 0). */
+static void print_counter(struct json_object *cur, struct json_object *prev, const char *key,
+			  double secs, int width)
 {
 	if (secs > 0)
-		printf(" %*.1f", width, v);
+		printf(" %*.1f", width, rate_of(cur, prev, key, secs));
 	else
-		printf(" %*.0f", width, v);
+		printf(" %*" PRIu64, width, ctl_u64(cur, key));
 }
 
-/* Non-zero drops as "reason=N" (or "reason=R/s"), "-" when there are none. */
-static void print_drops(struct json_object *cur, struct json_object *prev, double secs)
+/* " reason=N" (or " reason=R/s") for each non-zero member of @obj; @none if none. */
+static void print_reasons(struct json_object *obj, struct json_object *pobj, double secs,
+			  const char *none)
 {
-	struct json_object *drops = ctl_get(cur, "drops"), *pdrops = ctl_get(prev, "drops");
 	bool any = false;
 
-	if (drops && json_object_is_type(drops, json_type_object)) {
-		json_object_object_foreach(drops, reason, v)
+	if (obj && json_object_is_type(obj, json_type_object)) {
+		json_object_object_foreach(obj, reason, v)
 		{
-			double d = value(drops, pdrops, reason, secs);
-
 			(void)v;
-			if (d == 0)
+			if (secs > 0 && rate_of(obj, pobj, reason, secs) != 0)
+				printf(" %s=%.1f/s", reason, rate_of(obj, pobj, reason, secs));
+			else if (secs <= 0 && ctl_u64(obj, reason))
+				printf(" %s=%" PRIu64, reason, ctl_u64(obj, reason));
+			else
 				continue;
-			printf(secs > 0 ? " %s=%.1f/s" : " %s=%.0f", reason, d);
 			any = true;
 		}
 	}
-	printf("%s\n", any ? "" : " -");
+	printf("%s\n", any ? "" : none);
 }
 
 static struct json_object *find_named(struct json_object *array, const char *name)
@@ -99,10 +100,7 @@ static struct json_object *find_named(struct json_object *array, const char *nam
 
 static void print_header(struct json_object *s, struct json_object *prev, double secs)
 {
-	struct json_object *unparsed = ctl_get(s, "steering_unparsed");
-	struct json_object *punparsed = ctl_get(prev, "steering_unparsed");
 	uint64_t up = ctl_u64(s, "uptime_ns") / 1000000000u;
-	bool any = false;
 
 	printf("udpcapd %s, up %" PRIu64 "d %02" PRIu64 ":%02" PRIu64 ":%02" PRIu64
 	       ", steering %s (hash %s), backend %s\n",
@@ -111,52 +109,44 @@ static void print_header(struct json_object *s, struct json_object *prev, double
 	if (ctl_str(s, "steering_why")[0])
 		printf("steering: %s\n", ctl_str(s, "steering_why"));
 	printf("steering could not parse:");
-	if (unparsed && json_object_is_type(unparsed, json_type_object)) {
-		json_object_object_foreach(unparsed, reason, v)
-		{
-			double d = value(unparsed, punparsed, reason, secs);
+	print_reasons(ctl_get(s, "steering_unparsed"), ctl_get(prev, "steering_unparsed"), secs,
+		      " none");
+	printf("\n");
+}
 
-			(void)v;
-			if (d == 0)
-				continue;
-			printf(secs > 0 ? " %s=%.1f/s" : " %s=%.0f", reason, d);
-			any = true;
-		}
-	}
-	printf("%s\n\n", any ? "" : " none");
+/* LABEL RECEIVED DELIVERED BYTES DROPS: a listener or the totals. */
+static void print_listener_row(const char *label, struct json_object *cur, struct json_object *prev,
+			       double secs)
+{
+	printf("%-16s", label);
+	print_counter(cur, prev, "received", secs, 14);
+	print_counter(cur, prev, "delivered", secs, 14);
+	print_counter(cur, prev, "bytes", secs, 16);
+	print_reasons(ctl_get(cur, "drops"), ctl_get(prev, "drops"), secs, " -");
 }
 
 static void print_table(struct json_object *s, struct json_object *prev, double secs)
 {
-	static const char *const counters[] = {"received", "delivered", "bytes"};
 	struct json_object *listeners = ctl_get(s, "listeners"), *rings = ctl_get(s, "rings");
 	const char *rate = secs > 0 ? "/s" : "";
-	char h[3][32];
+	char received[16], delivered[16], bytes[16];
+
+	snprintf(received, sizeof(received), "RECEIVED%s", rate);
+	snprintf(delivered, sizeof(delivered), "DELIVERED%s", rate);
+	snprintf(bytes, sizeof(bytes), "BYTES%s", rate);
 
 	print_header(s, prev, secs);
-	for (int i = 0; i < 3; i++)
-		snprintf(h[i], sizeof(h[i]), "%s%s",
-			 i == 0	  ? "RECEIVED"
-			 : i == 1 ? "DELIVERED"
-				  : "BYTES",
-			 rate);
-	printf("%-16s %14s %14s %16s  DROPS%s\n", "LISTENER", h[0], h[1], h[2], rate);
+	printf("%-16s %14s %14s %16s  DROPS%s\n", "LISTENER", received, delivered, bytes, rate);
 	for (size_t i = 0; listeners && i < json_object_array_length(listeners); i++) {
 		struct json_object *l = json_object_array_get_idx(listeners, i);
-		struct json_object *p = find_named(ctl_get(prev, "listeners"), ctl_str(l, "name"));
 
-		printf("%-16s", ctl_str(l, "name"));
-		for (int k = 0; k < 3; k++)
-			print_value(value(l, p, counters[k], secs), secs, k == 2 ? 16 : 14);
-		print_drops(l, p, secs);
+		print_listener_row(ctl_str(l, "name"), l,
+				   find_named(ctl_get(prev, "listeners"), ctl_str(l, "name")),
+				   secs);
 	}
-	printf("%-16s", "TOTAL");
-	for (int k = 0; k < 3; k++)
-		print_value(value(ctl_get(s, "totals"), ctl_get(prev, "totals"), counters[k], secs),
-			    secs, k == 2 ? 16 : 14);
-	print_drops(ctl_get(s, "totals"), ctl_get(prev, "totals"), secs);
+	print_listener_row("TOTAL", ctl_get(s, "totals"), ctl_get(prev, "totals"), secs);
 
-	printf("\n%-16s %14s %16s %7s %9s  DROPS%s\n", "RING", h[1], h[2], "FILL", "CONSUMER",
+	printf("\n%-16s %14s %16s %7s %9s  DROPS%s\n", "RING", delivered, bytes, "FILL", "CONSUMER",
 	       rate);
 	for (size_t i = 0; rings && i < json_object_array_length(rings); i++) {
 		struct json_object *r = json_object_array_get_idx(rings, i);
@@ -166,10 +156,10 @@ static void print_table(struct json_object *s, struct json_object *prev, double 
 		if (ctl_u64(r, "consumer_pid"))
 			snprintf(pid, sizeof(pid), "%" PRIu64, ctl_u64(r, "consumer_pid"));
 		printf("%-16s", ctl_str(r, "name"));
-		print_value(value(r, p, "delivered", secs), secs, 14);
-		print_value(value(r, p, "bytes", secs), secs, 16);
+		print_counter(r, p, "delivered", secs, 14);
+		print_counter(r, p, "bytes", secs, 16);
 		printf(" %6.1f%% %9s", 100 * ctl_double(r, "fill"), pid);
-		print_drops(r, p, secs);
+		print_reasons(ctl_get(r, "drops"), ctl_get(p, "drops"), secs, " -");
 	}
 }
 
