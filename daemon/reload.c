@@ -131,6 +131,12 @@ void udpcapd_reload(struct udpcapd *d)
 		log_error("reload: cannot install the new filters: %s", strerror(-r));
 		goto out;
 	}
+	for (i = 0; i < d->nlisteners; i++)
+		if (from[i])
+			log_info("reload: listener %s: %zu allowed networks%s, %zu VNIs%s",
+				 d->listeners[i].name, from[i]->allow_count,
+				 from[i]->allow_count ? "" : " (any source)", from[i]->vni_count,
+				 from[i]->vni_count ? "" : " (any VNI)");
 	level = udpcapd_log_parse_level(n->log.level);
 	if (level >= 0)
 		udpcapd_log_set_level(level);

@@ -137,9 +137,10 @@ static int open_listener(struct udpcapd *d, unsigned li)
 			  why[0] ? why : strerror(-r));
 		return r;
 	}
-	log_info("listener %s: %s on %s, %u sockets, steering %s (%s)", l->name,
+	log_info("listener %s: %s on %s, %u sockets, steering %s (%s); allow %s, vni %s", l->name,
 		 udpcap_encap_name(l->encap.type), l->listen, d->nrings,
-		 udpcapd_steering_mode_name(udpcapd_steering_mode(l->steering)), why);
+		 udpcapd_steering_mode_name(udpcapd_steering_mode(l->steering)), why,
+		 cl->allow_count ? "listed networks" : "any", cl->vni_count ? "listed" : "any");
 	if (li == 0) {
 		d->steering_mode = udpcapd_steering_mode(l->steering);
 		snprintf(d->steering_why, sizeof(d->steering_why), "%s", why);

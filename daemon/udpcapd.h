@@ -74,6 +74,11 @@ struct udpcapd_thread {
 };
 
 struct udpcapd {
+	/*
+	 * The start-up configuration (with bound ports filled in before the
+	 * threads start). Never changed afterwards, not even by a reload,
+	 * so other threads may read it without locks.
+	 */
 	struct udpcap_config *config;
 	const char *config_path;
 	int ready_fd;
