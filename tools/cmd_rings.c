@@ -190,12 +190,6 @@ int cmd_rings(int argc, char **argv)
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "c:s:d:h", options, NULL)) != -1) {
 		switch (opt) {
-		case 'c':
-			target.config = optarg;
-			break;
-		case 's':
-			target.socket = optarg;
-			break;
 		case 'd':
 			dir = optarg;
 			break;
@@ -206,6 +200,8 @@ int cmd_rings(int argc, char **argv)
 			usage(stdout);
 			return CTL_EXIT_OK;
 		default:
+			if (ctl_target_option(&target, opt, optarg))
+				break;
 			usage(stderr);
 			return CTL_EXIT_USAGE;
 		}

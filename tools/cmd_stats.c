@@ -203,12 +203,6 @@ int cmd_stats(int argc, char **argv)
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "c:s:w:n:r:h", options, NULL)) != -1) {
 		switch (opt) {
-		case 'c':
-			target.config = optarg;
-			break;
-		case 's':
-			target.socket = optarg;
-			break;
 		case 'j':
 			json = true;
 			break;
@@ -239,6 +233,8 @@ int cmd_stats(int argc, char **argv)
 			usage(stdout);
 			return CTL_EXIT_OK;
 		default:
+			if (ctl_target_option(&target, opt, optarg))
+				break;
 			usage(stderr);
 			return CTL_EXIT_USAGE;
 		}

@@ -59,6 +59,17 @@ static int socket_path(const struct ctl_target *t, char *buf, size_t size)
 	return CTL_EXIT_OK;
 }
 
+bool ctl_target_option(struct ctl_target *t, int opt, const char *arg)
+{
+	if (opt == 'c')
+		t->config = arg;
+	else if (opt == 's')
+		t->socket = arg;
+	else
+		return false;
+	return true;
+}
+
 int ctl_connect(const struct ctl_target *t, struct ctl_conn *ret_conn)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};

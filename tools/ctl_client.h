@@ -35,6 +35,9 @@ struct ctl_conn {
 	"                      (default: the installed config's, "                                 \
 	"else " UDPCAP_DEFAULT_CONTROL_SOCKET ")\n"
 
+/* Takes -c/-s (getopt's @opt and @arg) into @t: true if @opt was one of them. */
+bool ctl_target_option(struct ctl_target *t, int opt, const char *arg);
+
 /* Connect to the daemon. CTL_EXIT_OK, or an exit status after a message. */
 int ctl_connect(const struct ctl_target *t, struct ctl_conn *ret_conn);
 

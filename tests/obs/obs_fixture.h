@@ -30,6 +30,9 @@ struct udpcap_config *obs_fixture_config(const char *socket, const char *group,
 					 const char *metrics_listen);
 void obs_fixture_config_free(struct udpcap_config *c);
 
+/* A connected Unix stream client of @path, 30 s receive timeout (asserts). */
+int obs_fixture_unix_client(const char *path);
+
 /* A free TCP port on 127.0.0.1 (bound then released: tests only). */
 int obs_fixture_free_port(void);
 

@@ -41,20 +41,6 @@ struct fixture {
 	struct udpcapd_control *control;
 };
 
-static int client(const char *path)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	struct timeval tv = {.tv_sec = 20};
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	assert_true(fd >= 0);
-	assert_true(strlen(path) < sizeof(sa.sun_path));
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	return fd;
-}
-
 static void send_str(int fd, const char *s)
 {
 	assert_int_equal(send(fd, s, strlen(s), MSG_NOSIGNAL), (ssize_t)strlen(s));
@@ -138,7 +124,7 @@ static void test_requests(void **state)
 	assert_true(S_ISSOCK(st.st_mode));
 	assert_int_equal(st.st_mode & 07777, 0660);
 
-	fd = client(f->path);
+	fd = obs_fixture_unix_client(f->path);
 	send_str(fd, "{\"cmd\":\"version\"}\n");
 	o = reply(fd);
 	assert_true(ok(o));
@@ -205,7 +191,7 @@ static void test_requests(void **state)
 
 	/* the daemon cannot collect: an error reply, not a crash */
 	obs_fixture_collect_result = -EIO;
-	fd = client(f->path);
+	fd = obs_fixture_unix_client(f->path);
 	send_str(fd, "{\"cmd\":\"stats\"}\n");
 	o = reply(fd);
 	assert_string_equal(error_code(o), "internal");
@@ -224,7 +210,7 @@ static void test_limits(void **state)
 
 	(void)state;
 	/* over the request cap: told so, then disconnected */
-	fd = client(f->path);
+	fd = obs_fixture_unix_client(f->path);
 	memset(big, 'x', sizeof(big));
 	(void)!send(fd, big, sizeof(big), MSG_NOSIGNAL);
 	o = reply(fd);
@@ -234,14 +220,14 @@ static void test_limits(void **state)
 	close(fd);
 
 	/* a client that sends requests but never reads its replies */
-	hog = client(f->path);
+	hog = obs_fixture_unix_client(f->path);
 	for (int i = 0; i < 64; i++)
 		(void)!send(hog, "{\"cmd\":\"stats\"}\n", 16, MSG_NOSIGNAL | MSG_DONTWAIT);
 	/* 15 silent clients: with the hog, the cap of 16 is reached */
 	for (int i = 0; i < 15; i++)
-		idle[i] = client(f->path);
+		idle[i] = obs_fixture_unix_client(f->path);
 	/* the server is not stuck on any of them: it answers the 17th, with a refusal */
-	extra = client(f->path);
+	extra = obs_fixture_unix_client(f->path);
 	o = reply(extra);
 	assert_string_equal(error_code(o), "too_many_clients");
 	json_object_put(o);
@@ -250,7 +236,7 @@ static void test_limits(void **state)
 	/* a slot frees up: a new client is served while the hog and the idle wait */
 	close(idle[0]);
 	for (int tries = 0;; tries++) {
-		fd = client(f->path);
+		fd = obs_fixture_unix_client(f->path);
 		send_str(fd, "{\"cmd\":\"version\"}\n");
 		o = reply(fd);
 		if (ok(o))
@@ -304,7 +290,7 @@ static void test_socket_file(void **state)
 	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	close(fd);
 	assert_int_equal(udpcapd_control_start(NULL, f->config, &f->control), 0);
-	fd = client(f->path);
+	fd = obs_fixture_unix_client(f->path);
 	close(fd);
 	udpcapd_control_stop(f->control);
 

@@ -23,20 +23,6 @@
 #include "control.h"
 #include "obs_fixture.h"
 
-static int client(const char *path)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	struct timeval tv = {.tv_sec = 30};
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	assert_true(fd >= 0);
-	assert_true(strlen(path) < sizeof(sa.sun_path));
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	return fd;
-}
-
 /* Read and discard until the server closes; fails if it never does (30 s). */
 static void wait_closed(int fd)
 {
@@ -60,11 +46,11 @@ static void test_timeouts(void **state)
 	config = obs_fixture_config(path, NULL, NULL);
 	assert_int_equal(udpcapd_control_start(NULL, config, &c), 0);
 
-	silent = client(path);
-	half = client(path);
+	silent = obs_fixture_unix_client(path);
+	half = obs_fixture_unix_client(path);
 	assert_int_equal(send(half, "{\"cmd\":", 7, MSG_NOSIGNAL), 7);
 	/* a never-reading client: more replies than the socket buffers hold */
-	deaf = client(path);
+	deaf = obs_fixture_unix_client(path);
 	{
 		int small = 4096;
 
@@ -74,7 +60,7 @@ static void test_timeouts(void **state)
 		(void)!send(deaf, "{\"cmd\":\"stats\"}\n", 16, MSG_NOSIGNAL | MSG_DONTWAIT);
 
 	/* a client that keeps asking (for over 3 limits) stays connected */
-	chatty = client(path);
+	chatty = obs_fixture_unix_client(path);
 	for (time_t end = time(NULL) + 2; time(NULL) < end;) {
 		assert_int_equal(send(chatty, "{\"cmd\":\"version\"}\n", 18, MSG_NOSIGNAL), 18);
 		for (size_t n = 0;;) {
