@@ -44,12 +44,15 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static void sleep_ms(uint32_t ms)
+/*
+ * Sleep while waiting for a ring. A signal the caller handles ends the
+ * wait (-EINTR): a reader told to stop while it waits must not wait on.
+ */
+static int sleep_ms(uint32_t ms)
 {
 	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000};
 
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
+	return nanosleep(&ts, NULL) < 0 ? -errno : 0;
 }
 
 /* Copy caller opts of any (older or newer) size; newer fields must be zero. */
@@ -157,9 +160,11 @@ int udpcap_source__open(const char *ring, const struct udpcap_source_opts *opts,
 		if (o.wait_timeout_ms && now >= deadline)
 			break;
 		if (o.wait_timeout_ms && deadline - now < SOURCE_WAIT_STEP_MS * 1000000ull)
-			sleep_ms((uint32_t)((deadline - now) / 1000000u) + 1);
+			r = sleep_ms((uint32_t)((deadline - now) / 1000000u) + 1);
 		else
-			sleep_ms(SOURCE_WAIT_STEP_MS);
+			r = sleep_ms(SOURCE_WAIT_STEP_MS);
+		if (r < 0)
+			break;
 	}
 	if (r < 0)
 		goto err;
@@ -411,6 +416,9 @@ const char *udpcap_source__strerror(const char *ring, const struct udpcap_source
 	case EACCES:
 	case EPERM:
 		snprintf(buf, len, "no permission to read ring %s (join the ring's group)", path);
+		break;
+	case EINTR:
+		snprintf(buf, len, "interrupted while waiting for ring %s", path);
 		break;
 	default:
 		snprintf(buf, len, "cannot attach to ring %s: %s", path,

@@ -4,8 +4,8 @@
  * -ENOENT and a message naming its full path; with wait_for_ring the open
  * waits until the daemon creates the ring (or gives up after the timeout,
  * saying so); a ring already read by another process fails with -EBUSY and
- * a message naming that process; a ring can be opened by path; malformed
- * options are refused.
+ * a message naming that process; a signal ends the wait (-EINTR); a ring
+ * can be opened by path; malformed options are refused.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -82,6 +82,40 @@ static void test_wait_for_ring(void **state)
 	}
 	udpcap_source__close(s);
 	udpcap_ring__free(l.ring, true);
+	test_ring_dir_remove(dir);
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+}
+
+static void *signal_later(void *arg)
+{
+	test_sleep_ms(300);
+	pthread_kill(*(pthread_t *)arg, SIGUSR1);
+	return NULL;
+}
+
+static void test_wait_interrupted(void **state)
+{
+	struct sigaction sa = {.sa_handler = on_signal}, old;
+	char *dir = test_ring_dir();
+	struct udpcap_source_opts o = test_source_opts(dir);
+	struct udpcap_source *s = NULL;
+	pthread_t self = pthread_self(), t;
+	char msg[512];
+
+	/* Waiting forever, but a handled signal (a stop request) ends it. */
+	o.wait_for_ring = true;
+	assert_int_equal(sigaction(SIGUSR1, &sa, &old), 0);
+	assert_int_equal(pthread_create(&t, NULL, signal_later, &self), 0);
+	assert_int_equal(udpcap_source__open("never", &o, &s), -EINTR);
+	pthread_join(t, NULL);
+	sigaction(SIGUSR1, &old, NULL);
+	assert_null(s);
+	udpcap_source__strerror("never", &o, -EINTR, msg, sizeof(msg));
+	assert_non_null(strstr(msg, "interrupted while waiting for ring"));
 	test_ring_dir_remove(dir);
 }
 
@@ -162,6 +196,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_missing_ring),
 	    cmocka_unit_test(test_wait_for_ring),
+	    cmocka_unit_test(test_wait_interrupted),
 	    cmocka_unit_test(test_busy),
 	    cmocka_unit_test(test_bad_opts),
 	};

@@ -37,7 +37,8 @@ struct udpcap_source_opts {
  * udpcap_source__open - attach to @ring, a name ("worker-3", in opts->dir
  * or the default ring directory) or a path (contains a '/'). With
  * opts->wait_for_ring, a missing ring is waited for (checked every 100 ms)
- * instead of failing. Returns 0, or the -errno of udpcap_consumer__open()
+ * instead of failing; a signal delivered to the waiting thread ends the
+ * wait with -EINTR. Returns 0, or the -errno of udpcap_consumer__open()
  * (-ENOENT, -EBUSY, -EBADMSG, -EPROTO, ...); udpcap_source__strerror()
  * turns it into a message that names the ring's path.
  */
