@@ -94,6 +94,7 @@ static unsigned rx_batch(struct udpcapd_thread *t, struct udpcapd_sock *s, struc
 	}
 	/* acquire: pairs with the release in udpcapd_filters_swap() */
 	f = __atomic_load_n(&s->l->filter, __ATOMIC_ACQUIRE);
+	udpcapd_cell_write_begin(s->cnt);
 	for (i = 0; i < n; i++) {
 		struct msghdr *mh = &b->msgs[i].msg_hdr;
 		struct udpcapd_rx_meta m = {0};
@@ -113,6 +114,7 @@ static unsigned rx_batch(struct udpcapd_thread *t, struct udpcapd_sock *s, struc
 	}
 	if (last.has_drops)
 		udpcapd_sock_drops_update(s, last.sk_drops);
+	udpcapd_cell_write_end(s->cnt);
 	udpcap_ring__publish(s->r);
 	return (unsigned)n;
 }

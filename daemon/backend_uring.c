@@ -193,6 +193,7 @@ static void complete(struct uring_rx *u, struct udpcapd_thread *t, struct io_uri
 		return;
 	buf = u->bufs + (size_t)bid * u->buf_size;
 	o = cqe->res >= 0 ? io_uring_recvmsg_validate(buf, cqe->res, &u->msgh) : NULL;
+	udpcapd_cell_write_begin(s->cnt);
 	if (!o) {
 		/* Cannot happen with our buffer sizes; still a datagram, so count it. */
 		udpcapd_counter_add(&s->cnt->received, 1);
@@ -215,6 +216,7 @@ static void complete(struct uring_rx *u, struct udpcapd_thread *t, struct io_uri
 			       io_uring_recvmsg_name(o), m.ts_ns);
 		u->dirty[cqe->user_data] = true;
 	}
+	udpcapd_cell_write_end(s->cnt);
 	recycle(u, bid, (*recycled)++);
 }
 

@@ -13,6 +13,11 @@
  * of (listener, ring); readers (stats, metrics) load with relaxed atomics
  * and never take a lock, so scraping cannot perturb the hot path. Cells are
  * cache-line aligned so two threads never write the same line.
+ *
+ * The writer brackets each batch of updates with udpcapd_cell_write_begin/
+ * end (a sequence count, odd while writing), and udpcapd_cell_read() retries
+ * until it copied the cell between two batches, so every snapshot satisfies
+ * the two equations above exactly, not just once traffic stops.
  */
 #ifndef UDPCAPD_COUNTERS_H
 #define UDPCAPD_COUNTERS_H
@@ -31,6 +36,7 @@ enum udpcapd_drop {
 };
 
 struct udpcapd_counters {
+	uint64_t seq;	    /* odd while the owner is updating the cell */
 	uint64_t received;  /* datagrams read from the socket */
 	uint64_t delivered; /* records written into the ring */
 	uint64_t bytes;	    /* delivered packet bytes (caplen) */
@@ -55,6 +61,59 @@ static inline void udpcapd_counter_add(uint64_t *counter, uint64_t n)
 static inline uint64_t udpcapd_counter_get(const uint64_t *counter)
 {
 	return __atomic_load_n(counter, __ATOMIC_RELAXED);
+}
+
+static inline void udpcapd_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
+/* Writer (owner thread only): open a batch of updates. Pairs with udpcapd_cell_read(). */
+static inline void udpcapd_cell_write_begin(struct udpcapd_counters *c)
+{
+	__atomic_store_n(&c->seq, c->seq + 1, __ATOMIC_RELAXED);
+	/* release fence: the odd count is visible before any counter store */
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+static inline void udpcapd_cell_write_end(struct udpcapd_counters *c)
+{
+	/* release: every counter store of the batch before the even count */
+	__atomic_store_n(&c->seq, c->seq + 1, __ATOMIC_RELEASE);
+}
+
+/*
+ * Reader: a consistent copy of @c (between two write batches). Gives up
+ * after many tries (a writer stuck mid-batch cannot happen, but a reader
+ * must never hang) and returns the last, possibly torn, copy.
+ */
+static inline void udpcapd_cell_read(const struct udpcapd_counters *c,
+				     struct udpcapd_counters *ret)
+{
+	unsigned tries, i;
+
+	for (tries = 0; tries < 100000; tries++) {
+		/* acquire: pairs with the release in udpcapd_cell_write_end() */
+		uint64_t s1 = __atomic_load_n(&c->seq, __ATOMIC_ACQUIRE);
+
+		if (s1 & 1) {
+			udpcapd_cpu_relax();
+			continue;
+		}
+		ret->seq = s1;
+		ret->received = udpcapd_counter_get(&c->received);
+		ret->delivered = udpcapd_counter_get(&c->delivered);
+		ret->bytes = udpcapd_counter_get(&c->bytes);
+		ret->received_bytes = udpcapd_counter_get(&c->received_bytes);
+		for (i = 0; i < UDPCAPD_DROP__COUNT; i++)
+			ret->drops[i] = udpcapd_counter_get(&c->drops[i]);
+		/* acquire fence: the copies above complete before re-reading seq */
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&c->seq, __ATOMIC_RELAXED) == s1)
+			return;
+	}
 }
 
 #endif /* UDPCAPD_COUNTERS_H */

@@ -205,5 +205,7 @@ void udpcapd_sock_drops_poll(struct udpcapd_sock *s)
 	if (getsockopt(s->fd, SOL_SOCKET, SO_MEMINFO, mem, &len) < 0 ||
 	    len < (SK_MEMINFO_DROPS + 1) * sizeof(uint32_t))
 		return;
+	udpcapd_cell_write_begin(s->cnt);
 	udpcapd_sock_drops_update(s, mem[SK_MEMINFO_DROPS]);
+	udpcapd_cell_write_end(s->cnt);
 }

@@ -29,12 +29,12 @@ static void add_cell(struct udpcapd_stats_counters *acc, const struct udpcapd_co
 {
 	unsigned i;
 
-	acc->received += udpcapd_counter_get(&c->received);
-	acc->delivered += udpcapd_counter_get(&c->delivered);
-	acc->bytes += udpcapd_counter_get(&c->bytes);
-	acc->received_bytes += udpcapd_counter_get(&c->received_bytes);
+	acc->received += c->received;
+	acc->delivered += c->delivered;
+	acc->bytes += c->bytes;
+	acc->received_bytes += c->received_bytes;
 	for (i = 0; i < UDPCAPD_DROP__COUNT; i++)
-		acc->drops[i] += udpcapd_counter_get(&c->drops[i]);
+		acc->drops[i] += c->drops[i];
 }
 
 int udpcapd_stats_collect(struct udpcapd *d, struct udpcapd_stats *ret)
@@ -70,11 +70,13 @@ int udpcapd_stats_collect(struct udpcapd *d, struct udpcapd_stats *ret)
 		if (l->steering)
 			udpcapd_steering_unparsed(l->steering, s.steering_unparsed);
 		for (ri = 0; ri < d->nrings; ri++) {
-			const struct udpcapd_counters *c = udpcapd_cell(d, li, ri);
+			struct udpcapd_counters c;
 
-			add_cell(&sl->c, c);
-			add_cell(&s.rings[ri].c, c);
-			add_cell(&s.totals, c);
+			/* one consistent copy per cell, so every sum keeps the invariants */
+			udpcapd_cell_read(udpcapd_cell(d, li, ri), &c);
+			add_cell(&sl->c, &c);
+			add_cell(&s.rings[ri].c, &c);
+			add_cell(&s.totals, &c);
 		}
 	}
 	for (ri = 0; ri < d->nrings; ri++) {

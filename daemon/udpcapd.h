@@ -114,7 +114,11 @@ uint64_t udpcapd_now_ns(int clock);
 /* sockets.c: bind every listener's sockets and attach steering. 0 or -errno (logged). */
 int udpcapd_sockets_open(struct udpcapd *d);
 void udpcapd_sockets_close(struct udpcapd *d);
-/* Fold the kernel's drop count of @s into its cell (owner thread only). */
+/*
+ * Fold the kernel's drop count of @s into its cell (owner thread only,
+ * inside udpcapd_cell_write_begin/end). _poll() reads it with SO_MEMINFO
+ * and brackets the update itself.
+ */
 void udpcapd_sock_drops_update(struct udpcapd_sock *s, uint32_t sk_drops);
 void udpcapd_sock_drops_poll(struct udpcapd_sock *s);
 
