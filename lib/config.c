@@ -365,6 +365,11 @@ static void cfg_validate(struct cfg *c)
 			break;
 		case UDPCAP_ENCAP_RAW:
 		case UDPCAP_ENCAP_SKIP:
+			if (l->vni_count)
+				cfg_error(c, ln->vni,
+					  "vni = does not apply to encap = %s, which carries no "
+					  "VNI (every datagram would be dropped)",
+					  udpcap_encap_name(l->encap.type));
 			break;
 		}
 	}

@@ -32,7 +32,7 @@ struct cfg_section {
 
 /* Where a listener's keys were set, for checks that span keys. */
 struct cfg_listener_lines {
-	unsigned listen, encap, dlt;
+	unsigned listen, encap, dlt, vni;
 };
 
 struct cfg {

@@ -371,6 +371,7 @@ static const char *listener_vni(struct cfg *c, const char *v, char *err, size_t 
 	const char *p = v;
 	size_t i, out;
 
+	listener_lines(c)->vni = c->lineno;
 	while (*p) {
 		unsigned long lo, hi;
 		char *end;

@@ -314,6 +314,10 @@ static void test_encap(void **state)
 		      "t.conf:4: dlt = ppp does not fit encap = geneve+vxlan, which always "
 		      "carries Ethernet (en10mb)",
 		      NULL);
+	expect_errors(LISTENER "vni = 5\nencap = skip=4\n",
+		      "t.conf:3: vni = does not apply to encap = skip, which carries no VNI "
+		      "(every datagram would be dropped)",
+		      NULL);
 	expect_errors(LISTENER "encap = geneve\ndlt = en10mb\n",
 		      "t.conf:4: dlt does not apply to encap = geneve: each packet's GENEVE "
 		      "protocol type gives its link type",
