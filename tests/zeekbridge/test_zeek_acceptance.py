@@ -77,22 +77,33 @@ class Zeek:
         return self.proc.returncode
 
 
-def run(zeek, plugin_dir, pcap):
-    harness.log(f"== {os.path.basename(pcap)}")
-    tmp = tempfile.mkdtemp(prefix="udpcap-zeek-acc-")
-    env = dict(os.environ, ZEEK_PLUGIN_PATH=plugin_dir)
-    extra = os.environ.get("UDPCAP_ZEEK_ARGS", "").split()
+def zeek_env(plugin_dir):
+    return dict(os.environ, ZEEK_PLUGIN_PATH=plugin_dir), os.environ.get("UDPCAP_ZEEK_ARGS", "").split()
+
+
+def reference(zeek, plugin_dir, pcap, tmp):
+    """conn.log rows of `zeek -r pcap`."""
+    env, extra = zeek_env(plugin_dir)
+    workdir = os.path.join(tmp, "ref")
+    os.makedirs(workdir)
+    ref = subprocess.run([zeek, "-C", "-r", pcap] + extra, cwd=workdir, env=env,
+                         capture_output=True, text=True, timeout=600)
+    if ref.returncode != 0:
+        harness.fail(f"zeek -r {pcap}: exit {ref.returncode}\n{ref.stdout}{ref.stderr}")
+    rows = read_conn_log(os.path.join(workdir, "conn.log"))
+    if not rows:
+        harness.fail(f"zeek -r {pcap} logged no connections")
+    return rows
+
+
+def live(zeek, plugin_dir, replays, tmp):
+    """Replay each (pcap, vni) as VXLAN through udpcapd into two rings read by
+    two `zeek -i shmring::worker-N` (with the vxlan_vni conn key); returns
+    the two workers' conn.log rows."""
+    env, extra = zeek_env(plugin_dir)
     daemon = harness.Daemon([("vx", "127.0.0.1", "vxlan", [])], rings=2, ring_size="16M")
     workers = []
     try:
-        ref = subprocess.run([zeek, "-C", "-r", pcap] + extra, cwd=tmp, env=env,
-                             capture_output=True, text=True, timeout=600)
-        if ref.returncode != 0:
-            harness.fail(f"zeek -r {pcap}: exit {ref.returncode}\n{ref.stdout}{ref.stderr}")
-        expected = read_conn_log(os.path.join(tmp, "conn.log"))
-        if not expected:
-            harness.fail(f"zeek -r {pcap} logged no connections")
-
         daemon.start()
         local = os.path.join(tmp, "shmring.zeek")
         with open(local, "w") as f:
@@ -102,38 +113,53 @@ def run(zeek, plugin_dir, pcap):
             workers.append(Zeek(zeek, env, os.path.join(tmp, f"w{i}"),
                                 ["-i", f"shmring::worker-{i}", local] + extra))
         wait_consumers(daemon.ring_dir, [w.proc for w in workers], "zeek")
-
-        sent = harness.replay(pcap, daemon.addr("vx"), encap="vxlan",
-                              extra=["--vni", str(VNI), "--src-port", "random"])
-        npkts = len(harness.read_pcap(pcap)[2])
-
-        wait_drained(daemon.ring_dir, 2, npkts)
+        total = 0
+        for pcap, vni in replays:
+            sent = harness.replay(pcap, daemon.addr("vx"), encap="vxlan",
+                                  extra=["--vni", str(vni), "--src-port", "random"])
+            npkts = len(harness.read_pcap(pcap)[2])
+            harness.log(f"{os.path.basename(pcap)}: replayed {sent['packets']} of {npkts} "
+                        f"packets with VNI {vni}")
+            total += npkts
+            wait_drained(daemon.ring_dir, 2, total)
         for w in workers:
             rc = w.stop()
             if rc != 0:
                 harness.fail(f"zeek exited {rc}:\n{w.output()}")
-
-        got = [read_conn_log(os.path.join(w.workdir, "conn.log")) for w in workers]
-        harness.log(f"replayed {sent['packets']} of {npkts} packets; conn.log entries: "
-                    f"zeek -r {len(expected)}, worker-0 {len(got[0])}, worker-1 {len(got[1])}")
-        split = {flow(r) for r in got[0]} & {flow(r) for r in got[1]}
-        if split:
-            harness.fail(f"connections on both workers: {sorted(split)[:10]}")
-        union = got[0] + got[1]
-        missing = sorted(set(map(key, expected)) - set(map(key, union)))
-        extra_rows = sorted(set(map(key, union)) - set(map(key, expected)))
-        if missing or extra_rows or len(union) != len(expected):
-            harness.fail(f"conn.log differs from zeek -r: {len(missing)} missing, "
-                         f"{len(extra_rows)} unexpected\nmissing: {missing[:5]}\n"
-                         f"unexpected: {extra_rows[:5]}")
-        bad_vni = [r for r in union if r.get("id.ctx.vxlan_vni") != str(VNI)]
-        if bad_vni:
-            harness.fail(f"{len(bad_vni)} entries without id.ctx.vxlan_vni={VNI}: {bad_vni[:3]}")
+        return [read_conn_log(os.path.join(w.workdir, "conn.log")) for w in workers]
     finally:
         for w in workers:
             if w.proc.poll() is None:
                 w.proc.kill()
         daemon.cleanup()
+
+
+def compare(expected, rows, what):
+    """rows must be expected, entry for entry, uid/ts/duration/VNI aside."""
+    missing = sorted(set(map(key, expected)) - set(map(key, rows)))
+    unexpected = sorted(set(map(key, rows)) - set(map(key, expected)))
+    if missing or unexpected or len(rows) != len(expected):
+        harness.fail(f"{what} differs from zeek -r ({len(rows)} vs {len(expected)} entries): "
+                     f"{len(missing)} missing, {len(unexpected)} unexpected\n"
+                     f"missing: {missing[:5]}\nunexpected: {unexpected[:5]}")
+
+
+def run(zeek, plugin_dir, pcap):
+    harness.log(f"== {os.path.basename(pcap)}")
+    tmp = tempfile.mkdtemp(prefix="udpcap-zeek-acc-")
+    try:
+        expected = reference(zeek, plugin_dir, pcap, tmp)
+        got = live(zeek, plugin_dir, [(pcap, VNI)], tmp)
+        harness.log(f"conn.log entries: zeek -r {len(expected)}, "
+                    f"worker-0 {len(got[0])}, worker-1 {len(got[1])}")
+        split = {flow(r) for r in got[0]} & {flow(r) for r in got[1]}
+        if split:
+            harness.fail(f"connections on both workers: {sorted(split)[:10]}")
+        compare(expected, got[0] + got[1], "the workers' conn.log union")
+        bad_vni = [r for r in got[0] + got[1] if r.get("id.ctx.vxlan_vni") != str(VNI)]
+        if bad_vni:
+            harness.fail(f"{len(bad_vni)} entries without id.ctx.vxlan_vni={VNI}: {bad_vni[:3]}")
+    finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
