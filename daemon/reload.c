@@ -140,6 +140,7 @@ void udpcapd_reload(struct udpcapd *d)
 	level = udpcapd_log_parse_level(n->log.level);
 	if (level >= 0)
 		udpcapd_log_set_level(level);
+	log_debug("reload: debug logging is on");
 	log_notice("reload: applied allow-lists, VNI filters and log level %s%s", n->log.level,
 		   refused ? "; some changes were refused (see above)" : "");
 out:

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: BSD-3-Clause
-"""Proves SIGHUP reload and sd_notify: a new allow-list and VNI filter take
+"""Proves SIGHUP reload and sd_notify: a new allow-list, VNI filter and log level take
 effect for the next datagrams with no restart and nothing lost; a change
 that needs new sockets/rings ([rings] count, a listener's listen) is
 refused with a log line naming the key while the filters still apply; an
@@ -59,11 +59,14 @@ def main():
 
         # Reload: allow our source, accept VNI 2 only. Same port, so nothing to refuse.
         mark = len(d.read_log())
-        d.write_config(listener('127.0.0.0/8', '2', port))
+        d.write_config(listener('127.0.0.0/8', '2', port),
+                       head=d.head.replace('level = info', 'level = debug'))
         d.proc.send_signal(signal.SIGHUP)
         notify.wait('RELOADING=1')
         notify.wait('READY=1')
-        d.wait_log('reload: applied', start=mark)
+        log = d.wait_log('reload: applied', start=mark)
+        h.check('debug: reload: debug logging is on' in log[mark:], 'log level reloaded:\n' + log)
+        h.check('debug:' not in log[:mark], 'no debug lines before the reload')
         h.check('needs a restart' not in d.read_log()[mark:], 'nothing refused')
         s.send(d.ports['vx'], [h.vxlan(2, h.inner_frame(i)) for i in range(7)])
         s.send(d.ports['vx'], [h.vxlan(1, h.inner_frame(i)) for i in range(4)])
