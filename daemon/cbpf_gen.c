@@ -65,7 +65,7 @@ static void emit(struct gen *g, uint16_t code, uint32_t k, uint8_t jt, uint8_t j
 		g->err = -E2BIG;
 		return;
 	}
-	g->insn[g->len++] = (struct sock_filter){ .code = code, .jt = jt, .jf = jf, .k = k };
+	g->insn[g->len++] = (struct sock_filter){.code = code, .jt = jt, .jf = jf, .k = k};
 }
 
 static void stmt(struct gen *g, uint16_t code, uint32_t k)
@@ -405,7 +405,7 @@ int udpcapd_cbpf_generate(const struct udpcap_encap *enc, enum udpcap_hash_mode 
 			  struct sock_filter *ret_insns, unsigned *ret_len)
 {
 	struct sock_filter insns[UDPCAPD_CBPF_MAX_INSNS];
-	struct gen g = { .insn = insns };
+	struct gen g = {.insn = insns};
 	bool ports = hash == UDPCAP_HASH_5TUPLE;
 	int r = 0;
 
@@ -522,8 +522,7 @@ static bool is_cond_jump(uint16_t code)
 	return BPF_CLASS(code) == BPF_JMP && BPF_OP(code) != BPF_JA;
 }
 
-int udpcapd_cbpf_validate(const struct sock_filter *insns, unsigned len, char *why,
-			  size_t why_len)
+int udpcapd_cbpf_validate(const struct sock_filter *insns, unsigned len, char *why, size_t why_len)
 {
 	uint16_t masks[BPF_MAXINSNS], memvalid = 0;
 
@@ -539,12 +538,14 @@ int udpcapd_cbpf_validate(const struct sock_filter *insns, unsigned len, char *w
 			return -EINVAL;
 		}
 		if ((f->code == (BPF_ALU | BPF_DIV | BPF_K) ||
-		     f->code == (BPF_ALU | BPF_MOD | BPF_K)) && f->k == 0) {
+		     f->code == (BPF_ALU | BPF_MOD | BPF_K)) &&
+		    f->k == 0) {
 			snprintf(why, why_len, "insn %u: division by constant 0", pc);
 			return -EINVAL;
 		}
 		if ((f->code == (BPF_LD | BPF_MEM) || f->code == (BPF_LDX | BPF_MEM) ||
-		     f->code == BPF_ST || f->code == BPF_STX) && f->k >= BPF_MEMWORDS) {
+		     f->code == BPF_ST || f->code == BPF_STX) &&
+		    f->k >= BPF_MEMWORDS) {
 			snprintf(why, why_len, "insn %u: scratch cell %u out of range", pc, f->k);
 			return -EINVAL;
 		}
@@ -672,7 +673,7 @@ unsigned udpcapd_cbpf_run(const struct sock_filter *insns, unsigned len, const v
 			  size_t pkt_len)
 {
 	const uint8_t *p = pkt;
-	uint32_t a = 0, x = 0, v, mem[BPF_MEMWORDS] = { 0 };
+	uint32_t a = 0, x = 0, v, mem[BPF_MEMWORDS] = {0};
 
 	for (unsigned pc = 0; pc < len; pc++) {
 		const struct sock_filter *f = &insns[pc];
@@ -717,8 +718,9 @@ unsigned udpcapd_cbpf_run(const struct sock_filter *insns, unsigned len, const v
 			if (BPF_OP(code) == BPF_JA)
 				pc += f->k;
 			else
-				pc += jump_taken(code, a, BPF_SRC(code) == BPF_X ? x : f->k) ? f->jt
-											: f->jf;
+				pc += jump_taken(code, a, BPF_SRC(code) == BPF_X ? x : f->k)
+					  ? f->jt
+					  : f->jf;
 			break;
 		case BPF_RET:
 			return BPF_RVAL(code) == BPF_A ? a : f->k;

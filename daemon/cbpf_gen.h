@@ -49,8 +49,7 @@ int udpcapd_cbpf_generate(const struct udpcap_encap *enc, enum udpcap_hash_mode 
  * in range and written before read on every path, jumps in range, last
  * instruction a return. Returns 0 or -EINVAL with @why saying where.
  */
-int udpcapd_cbpf_validate(const struct sock_filter *insns, unsigned len, char *why,
-			  size_t why_len);
+int udpcapd_cbpf_validate(const struct sock_filter *insns, unsigned len, char *why, size_t why_len);
 
 /*
  * udpcapd_cbpf_run - interpret a program over @pkt (offset 0 = UDP payload)

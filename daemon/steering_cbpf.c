@@ -14,11 +14,11 @@
 #include "steering_int.h"
 
 int udpcapd_steering_cbpf_attach(const struct udpcap_config_listener *listener,
-				 enum udpcap_hash_mode hash, const int *fds, unsigned n,
-				 char *why, size_t why_len)
+				 enum udpcap_hash_mode hash, const int *fds, unsigned n, char *why,
+				 size_t why_len)
 {
 	struct sock_filter insns[UDPCAPD_CBPF_MAX_INSNS];
-	struct sock_fprog prog = { .filter = insns };
+	struct sock_fprog prog = {.filter = insns};
 	char invalid[128];
 	unsigned len;
 	int r;

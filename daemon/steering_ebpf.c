@@ -30,7 +30,7 @@ _Static_assert(UDPCAPD_STEER_MAX_SOCKS == UDPCAP_CONFIG_MAX_RINGS,
 static bool libbpf_verbose;
 
 __attribute__((format(printf, 2, 0))) static int libbpf_print(enum libbpf_print_level level,
-								const char *fmt, va_list args)
+							      const char *fmt, va_list args)
 {
 	if (level == LIBBPF_DEBUG || !libbpf_verbose)
 		return 0;

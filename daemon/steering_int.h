@@ -35,7 +35,7 @@ void udpcapd_steering_ebpf_free(struct udpcapd_steering_ebpf *e);
 
 /* Generate and attach the classic-BPF program. 0 or -errno with @why. */
 int udpcapd_steering_cbpf_attach(const struct udpcap_config_listener *listener,
-				 enum udpcap_hash_mode hash, const int *fds, unsigned n,
-				 char *why, size_t why_len);
+				 enum udpcap_hash_mode hash, const int *fds, unsigned n, char *why,
+				 size_t why_len);
 
 #endif /* UDPCAPD_STEERING_INT_H */

@@ -25,8 +25,8 @@ unsigned int bpf_filter(const struct sock_filter *insns, const unsigned char *pk
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const uint16_t linktypes[] = { UDPCAP_LINKTYPE_EN10MB, UDPCAP_LINKTYPE_RAW,
-					      UDPCAP_LINKTYPE_PPP, 105 };
+	static const uint16_t linktypes[] = {UDPCAP_LINKTYPE_EN10MB, UDPCAP_LINKTYPE_RAW,
+					     UDPCAP_LINKTYPE_PPP, 105};
 	struct sock_filter insns[UDPCAPD_CBPF_MAX_INSNS];
 	struct udpcap_encap enc;
 	enum udpcap_hash_mode hash;

@@ -55,9 +55,9 @@ SEC("sk_reuseport")
 int udpcap_steer(struct sk_reuseport_md *md)
 {
 	struct udpcap_encap enc = {
-		.type = (enum udpcap_encap_type)cfg_encap,
-		.skip = (__u16)cfg_skip,
-		.linktype = (__u16)cfg_linktype,
+	    .type = (enum udpcap_encap_type)cfg_encap,
+	    .skip = (__u16)cfg_skip,
+	    .linktype = (__u16)cfg_linktype,
 	};
 	__u32 len = md->len, hash = 0, key = 0, n = cfg_ring_count;
 	int r;

@@ -5,15 +5,14 @@
 #include "steer_pkt.h"
 
 const struct tconf tconfs[] = {
-	{ "vxlan", { .type = UDPCAP_ENCAP_VXLAN } },
-	{ "geneve", { .type = UDPCAP_ENCAP_GENEVE } },
-	{ "geneve+vxlan", { .type = UDPCAP_ENCAP_GENEVE_VXLAN } },
-	{ "raw en10mb", { .type = UDPCAP_ENCAP_RAW, .linktype = UDPCAP_LINKTYPE_EN10MB } },
-	{ "raw raw", { .type = UDPCAP_ENCAP_RAW, .linktype = UDPCAP_LINKTYPE_RAW } },
-	{ "raw ppp", { .type = UDPCAP_ENCAP_RAW, .linktype = UDPCAP_LINKTYPE_PPP } },
-	{ "skip=16 en10mb",
-	  { .type = UDPCAP_ENCAP_SKIP, .skip = 16, .linktype = UDPCAP_LINKTYPE_EN10MB } },
-	{ "skip=5 raw", { .type = UDPCAP_ENCAP_SKIP, .skip = 5, .linktype = UDPCAP_LINKTYPE_RAW } },
+    {"vxlan", {.type = UDPCAP_ENCAP_VXLAN}},
+    {"geneve", {.type = UDPCAP_ENCAP_GENEVE}},
+    {"geneve+vxlan", {.type = UDPCAP_ENCAP_GENEVE_VXLAN}},
+    {"raw en10mb", {.type = UDPCAP_ENCAP_RAW, .linktype = UDPCAP_LINKTYPE_EN10MB}},
+    {"raw raw", {.type = UDPCAP_ENCAP_RAW, .linktype = UDPCAP_LINKTYPE_RAW}},
+    {"raw ppp", {.type = UDPCAP_ENCAP_RAW, .linktype = UDPCAP_LINKTYPE_PPP}},
+    {"skip=16 en10mb", {.type = UDPCAP_ENCAP_SKIP, .skip = 16, .linktype = UDPCAP_LINKTYPE_EN10MB}},
+    {"skip=5 raw", {.type = UDPCAP_ENCAP_SKIP, .skip = 5, .linktype = UDPCAP_LINKTYPE_RAW}},
 };
 const size_t tconf_count = sizeof(tconfs) / sizeof(tconfs[0]);
 
@@ -29,7 +28,7 @@ uint64_t trand(uint64_t *s)
 
 void tflow_random(struct tflow *f, uint64_t *rng, int v6)
 {
-	static const uint8_t protos[] = { 6, 6, 6, 17, 17, 132, 1 };
+	static const uint8_t protos[] = {6, 6, 6, 17, 17, 132, 1};
 	uint64_t r = trand(rng);
 
 	memset(f, 0, sizeof(*f));
@@ -87,7 +86,7 @@ static void put8(struct w *w, uint8_t v)
 
 static void put16(struct w *w, uint16_t v)
 {
-	uint8_t b[2] = { (uint8_t)(v >> 8), (uint8_t)v };
+	uint8_t b[2] = {(uint8_t)(v >> 8), (uint8_t)v};
 
 	put(w, b, 2);
 }
@@ -154,7 +153,7 @@ static void ipv6(struct w *w, const struct tflow *f, uint8_t proto_override)
 	}
 	if (f->frag && !proto_override)
 		put8(w, proto), put8(w, 0), put16(w, f->frag == 2 ? 0x0010 : 0x0001),
-			put32(w, 0x4242);
+		    put32(w, 0x4242);
 }
 
 static void ip(struct w *w, const struct tflow *f)
@@ -168,8 +167,8 @@ static void ip(struct w *w, const struct tflow *f)
 
 static void ethernet(struct w *w, const struct tflow *f)
 {
-	static const uint16_t tpid[2] = { 0x88a8, 0x8100 };
-	uint8_t mac_a[6] = { 2, 0, 0, 0, 0, 1 }, mac_b[6] = { 2, 0, 0, 0, 0, 2 };
+	static const uint16_t tpid[2] = {0x88a8, 0x8100};
+	uint8_t mac_a[6] = {2, 0, 0, 0, 0, 1}, mac_b[6] = {2, 0, 0, 0, 0, 2};
 
 	put(w, mac_a, 6), put(w, mac_b, 6);
 	for (int i = 0; i < f->vlans; i++)
@@ -205,8 +204,8 @@ static void vxlan_hdr(struct w *w)
 
 size_t tpkt_build(const struct udpcap_encap *enc, const struct tflow *f, uint8_t *out, size_t cap)
 {
-	struct w w = { .p = out, .cap = cap };
-	struct tflow mid = { 0 };
+	struct w w = {.p = out, .cap = cap};
+	struct tflow mid = {0};
 
 	switch (enc->type) {
 	case UDPCAP_ENCAP_VXLAN:

@@ -14,16 +14,16 @@
 
 struct tflow {
 	int v6;
-	uint8_t proto;	    /* 6, 17, 132, or e.g. 1 (no ports) */
+	uint8_t proto; /* 6, 17, 132, or e.g. 1 (no ports) */
 	uint8_t src[16], dst[16];
 	uint16_t sport, dport;
-	int vlans;	    /* 0..2 (Ethernet only) */
-	int v6_ext;	    /* IPv6 extension headers before L4: 0..2 */
-	int v4_opts;	    /* IPv4 option words: 0..2 */
-	int frag;	    /* 0 none, 1 first fragment, 2 later fragment */
+	int vlans;	      /* 0..2 (Ethernet only) */
+	int v6_ext;	      /* IPv6 extension headers before L4: 0..2 */
+	int v4_opts;	      /* IPv4 option words: 0..2 */
+	int frag;	      /* 0 none, 1 first fragment, 2 later fragment */
 	int geneve_opt_words; /* GENEVE options, 4-byte words */
-	int gwlb_v6;	    /* GENEVE+VXLAN: the middle IP header is IPv6 */
-	uint32_t seq;	    /* carried in the inner payload */
+	int gwlb_v6;	      /* GENEVE+VXLAN: the middle IP header is IPv6 */
+	uint32_t seq;	      /* carried in the inner payload */
 };
 
 struct tconf {

@@ -131,7 +131,7 @@ size_t tgroup_drain(struct tgroup *g, size_t expect,
 	size_t got = 0;
 
 	for (unsigned i = 0; i < g->n; i++)
-		pfd[i] = (struct pollfd){ .fd = g->fds[i], .events = POLLIN };
+		pfd[i] = (struct pollfd){.fd = g->fds[i], .events = POLLIN};
 	while (got < expect && now_ms() < deadline) {
 		if (poll(pfd, g->n, 200) <= 0)
 			continue;
@@ -166,7 +166,7 @@ static void match_one(void *ctx, unsigned idx, const uint8_t *p, size_t len)
 
 int tgroup_deliver(struct tgroup *g, uint64_t *rng, const void *p, size_t len)
 {
-	struct one o = { .p = p, .len = len, .idx = -1 };
+	struct one o = {.p = p, .len = len, .idx = -1};
 
 	if (tgroup_send(g, rng, p, len) < 0)
 		return -1;

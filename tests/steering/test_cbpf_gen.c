@@ -22,7 +22,7 @@
 #include "common.h"
 #include "steer_pkt.h"
 
-static const enum udpcap_hash_mode modes[] = { UDPCAP_HASH_5TUPLE, UDPCAP_HASH_IP_PAIR };
+static const enum udpcap_hash_mode modes[] = {UDPCAP_HASH_5TUPLE, UDPCAP_HASH_IP_PAIR};
 
 static unsigned gen(const struct udpcap_encap *enc, enum udpcap_hash_mode mode, unsigned n,
 		    struct sock_filter *insns)
@@ -38,7 +38,7 @@ static unsigned gen(const struct udpcap_encap *enc, enum udpcap_hash_mode mode, 
 
 static void test_valid_everywhere(void **state)
 {
-	static const unsigned ns[] = { 1, 2, 3, 4, 8, 255, 256 };
+	static const unsigned ns[] = {1, 2, 3, 4, 8, 255, 256};
 	struct sock_filter insns[UDPCAPD_CBPF_MAX_INSNS];
 
 	for (size_t c = 0; c < tconf_count; c++)
@@ -55,7 +55,7 @@ static void test_valid_everywhere(void **state)
 static void test_refuses_what_it_cannot_express(void **state)
 {
 	struct sock_filter insns[UDPCAPD_CBPF_MAX_INSNS];
-	struct udpcap_encap enc = { .type = UDPCAP_ENCAP_RAW, .linktype = 105 };
+	struct udpcap_encap enc = {.type = UDPCAP_ENCAP_RAW, .linktype = 105};
 	unsigned len;
 
 	assert_int_equal(udpcapd_cbpf_generate(&enc, UDPCAP_HASH_5TUPLE, 4, insns, &len), -EINVAL);
@@ -70,19 +70,19 @@ static void test_refuses_what_it_cannot_express(void **state)
 static void test_validator_rejects(void **state)
 {
 	struct sock_filter bad_jump[] = {
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 5, 0),
-		BPF_STMT(BPF_RET | BPF_K, 0),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 5, 0),
+	    BPF_STMT(BPF_RET | BPF_K, 0),
 	};
 	struct sock_filter uninit[] = {
-		BPF_STMT(BPF_LD | BPF_MEM, 3),
-		BPF_STMT(BPF_RET | BPF_A, 0),
+	    BPF_STMT(BPF_LD | BPF_MEM, 3),
+	    BPF_STMT(BPF_RET | BPF_A, 0),
 	};
 	struct sock_filter no_ret[] = {
-		BPF_STMT(BPF_LD | BPF_IMM, 3),
+	    BPF_STMT(BPF_LD | BPF_IMM, 3),
 	};
 	struct sock_filter div0[] = {
-		BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, 0),
-		BPF_STMT(BPF_RET | BPF_A, 0),
+	    BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, 0),
+	    BPF_STMT(BPF_RET | BPF_A, 0),
 	};
 	char why[128];
 
@@ -138,11 +138,11 @@ static void test_symmetric(void **state)
 
 static void test_fallback_to_zero(void **state)
 {
-	static const uint8_t no_vni[16] = { 0x00, 0, 0, 0, 0, 0, 1, 0 };
-	static const uint8_t geneve_v1[16] = { 0x40, 0, 0x65, 0x58 };
-	static const uint8_t geneve_proto[16] = { 0x00, 0, 0x12, 0x34 };
-	struct udpcap_encap vx = { .type = UDPCAP_ENCAP_VXLAN };
-	struct udpcap_encap gn = { .type = UDPCAP_ENCAP_GENEVE };
+	static const uint8_t no_vni[16] = {0x00, 0, 0, 0, 0, 0, 1, 0};
+	static const uint8_t geneve_v1[16] = {0x40, 0, 0x65, 0x58};
+	static const uint8_t geneve_proto[16] = {0x00, 0, 0x12, 0x34};
+	struct udpcap_encap vx = {.type = UDPCAP_ENCAP_VXLAN};
+	struct udpcap_encap gn = {.type = UDPCAP_ENCAP_GENEVE};
 	struct sock_filter insns[UDPCAPD_CBPF_MAX_INSNS];
 	struct tflow f;
 	uint8_t p[512];
@@ -168,14 +168,14 @@ static void test_fallback_to_zero(void **state)
 
 static void test_balance(void **state)
 {
-	static const unsigned ns[] = { 4, 8 };
+	static const unsigned ns[] = {4, 8};
 	struct sock_filter insns[UDPCAPD_CBPF_MAX_INSNS];
 	uint8_t p[512];
 
 	for (size_t c = 0; c < tconf_count; c++) {
 		for (size_t k = 0; k < 2; k++) {
 			unsigned n = ns[k], len = gen(&tconfs[c].enc, UDPCAP_HASH_5TUPLE, n, insns);
-			unsigned count[8] = { 0 }, max = 0;
+			unsigned count[8] = {0}, max = 0;
 			uint64_t rng = 99 + c;
 			const int flows = 10000;
 			double ratio;
@@ -202,12 +202,12 @@ static void test_balance(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_valid_everywhere),
-		cmocka_unit_test(test_refuses_what_it_cannot_express),
-		cmocka_unit_test(test_validator_rejects),
-		cmocka_unit_test(test_symmetric),
-		cmocka_unit_test(test_fallback_to_zero),
-		cmocka_unit_test(test_balance),
+	    cmocka_unit_test(test_valid_everywhere),
+	    cmocka_unit_test(test_refuses_what_it_cannot_express),
+	    cmocka_unit_test(test_validator_rejects),
+	    cmocka_unit_test(test_symmetric),
+	    cmocka_unit_test(test_fallback_to_zero),
+	    cmocka_unit_test(test_balance),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -27,14 +27,14 @@
 #include "steer_sock.h"
 #include "steering.h"
 
-#define CHECK(cond, ...)                                                                  \
-	do {                                                                              \
-		if (!(cond)) {                                                            \
-			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);              \
-			fprintf(stderr, __VA_ARGS__);                                     \
-			fprintf(stderr, "\n");                                            \
-			_exit(1);                                                         \
-		}                                                                         \
+#define CHECK(cond, ...)                                                                           \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                       \
+			fprintf(stderr, __VA_ARGS__);                                              \
+			fprintf(stderr, "\n");                                                     \
+			_exit(1);                                                                  \
+		}                                                                                  \
 	} while (0)
 
 static void become_nobody(const char *caps)
@@ -96,8 +96,8 @@ static void check_steering(struct tgroup *g, const struct udpcap_config_listener
 		}
 		ia = tgroup_deliver(g, &rng, a, la);
 		ib = tgroup_deliver(g, &rng, b, lb);
-		CHECK(ia == (int)want && ib == ia, "flow %d: A->B on %d, B->A on %d, expected %u", i,
-		      ia, ib, want);
+		CHECK(ia == (int)want && ib == ia, "flow %d: A->B on %d, B->A on %d, expected %u",
+		      i, ia, ib, want);
 		used |= 1u << ia;
 	}
 	CHECK(__builtin_popcount(used) == (int)g->n, "only %d of %u sockets used",
@@ -122,8 +122,8 @@ static int attach_as_nobody(const char *caps, const char *who, enum udpcap_steer
 
 static void child_cap_bpf(void)
 {
-	struct udpcap_config_listener l = { .encap = { .type = UDPCAP_ENCAP_GENEVE } };
-	uint64_t acc[UDPCAP_DECAP__COUNT] = { 0 };
+	struct udpcap_config_listener l = {.encap = {.type = UDPCAP_ENCAP_GENEVE}};
+	uint64_t acc[UDPCAP_DECAP__COUNT] = {0};
 	struct udpcapd_steering *s = NULL;
 	char why[256] = "";
 	struct tgroup g;
@@ -148,7 +148,7 @@ static void child_cap_bpf(void)
 
 static void child_no_caps(void)
 {
-	struct udpcap_config_listener l = { .encap = { .type = UDPCAP_ENCAP_VXLAN } };
+	struct udpcap_config_listener l = {.encap = {.type = UDPCAP_ENCAP_VXLAN}};
 	struct udpcapd_steering *s = NULL;
 	char why[256] = "";
 	struct tgroup g;

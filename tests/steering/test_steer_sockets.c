@@ -53,9 +53,8 @@ struct rig {
 	unsigned insn_len;
 };
 
-static int rig_open_family(struct rig *r, enum udpcap_steering mode,
-			   const struct udpcap_encap *enc, enum udpcap_hash_mode hash, unsigned n,
-			   int family)
+static int rig_open_family(struct rig *r, enum udpcap_steering mode, const struct udpcap_encap *enc,
+			   enum udpcap_hash_mode hash, unsigned n, int family)
 {
 	char why[256] = "";
 	int e;
@@ -105,7 +104,7 @@ static unsigned expected(const struct rig *r, const uint8_t *p, size_t len)
 static int probe_ebpf(void)
 {
 	if (have_ebpf < 0) {
-		struct udpcap_encap enc = { .type = UDPCAP_ENCAP_VXLAN };
+		struct udpcap_encap enc = {.type = UDPCAP_ENCAP_VXLAN};
 		struct rig r;
 
 		have_ebpf = rig_open(&r, UDPCAP_STEERING_EBPF, &enc, UDPCAP_HASH_5TUPLE, 2) == 0;
@@ -165,7 +164,7 @@ static void flows_all_configs(enum udpcap_steering mode)
 /* The same over an IPv6 listener ([::1]): both programs, vxlan and geneve. */
 static void test_ipv6_listener(void **state)
 {
-	static const enum udpcap_steering modes[] = { UDPCAP_STEERING_CBPF, UDPCAP_STEERING_EBPF };
+	static const enum udpcap_steering modes[] = {UDPCAP_STEERING_CBPF, UDPCAP_STEERING_EBPF};
 	uint64_t rng = 6;
 
 	for (int m = 0; m < 2; m++) {
@@ -201,13 +200,13 @@ static void test_cbpf_configs(void **state)
 static void large_datagrams(enum udpcap_steering mode)
 {
 	static uint8_t p[60000];
-	struct udpcap_encap enc = { .type = UDPCAP_ENCAP_GENEVE };
+	struct udpcap_encap enc = {.type = UDPCAP_ENCAP_GENEVE};
 	uint64_t rng = 9;
 	struct rig r;
 
 	assert_int_equal(rig_open(&r, mode, &enc, UDPCAP_HASH_5TUPLE, 8), 0);
 	for (int i = 0; i < 64; i++) {
-		size_t sizes[] = { 1500, 9000, 20000, 30000, 59000 }, len = sizes[i % 5];
+		size_t sizes[] = {1500, 9000, 20000, 30000, 59000}, len = sizes[i % 5];
 		struct tflow f;
 		int got;
 
@@ -233,10 +232,10 @@ static void test_large_datagrams(void **state)
 /* Undecodable payloads: socket 0, counted by reason (ebpf). */
 static void test_ebpf_unparsed(void **state)
 {
-	static const uint8_t no_vni[20] = { 0x00 };
-	static const uint8_t short_vx[5] = { 0x08 };
-	struct udpcap_encap enc = { .type = UDPCAP_ENCAP_VXLAN };
-	uint64_t acc[UDPCAP_DECAP__COUNT] = { 0 }, rng = 5;
+	static const uint8_t no_vni[20] = {0x00};
+	static const uint8_t short_vx[5] = {0x08};
+	struct udpcap_encap enc = {.type = UDPCAP_ENCAP_VXLAN};
+	uint64_t acc[UDPCAP_DECAP__COUNT] = {0}, rng = 5;
 	struct rig r;
 
 	need_ebpf();
@@ -343,9 +342,9 @@ static void send_pcap_packet(struct rig *r, struct flowmap *m, uint64_t *rng, co
 
 static void run_pcap_file(const char *dir, const char *name, unsigned n, struct flowmap *total)
 {
-	static const struct udpcap_encap vx = { .type = UDPCAP_ENCAP_VXLAN };
-	static const struct udpcap_encap gn = { .type = UDPCAP_ENCAP_GENEVE };
-	static const struct udpcap_encap gv = { .type = UDPCAP_ENCAP_GENEVE_VXLAN };
+	static const struct udpcap_encap vx = {.type = UDPCAP_ENCAP_VXLAN};
+	static const struct udpcap_encap gn = {.type = UDPCAP_ENCAP_GENEVE};
+	static const struct udpcap_encap gv = {.type = UDPCAP_ENCAP_GENEVE_VXLAN};
 	char path[4096], err[PCAP_ERRBUF_SIZE];
 	int tunnel = strncmp(name, "tunnels-", 8) == 0;
 	const struct udpcap_encap *enc = strstr(name, "geneve-vxlan") ? &gv
@@ -394,7 +393,10 @@ static void run_pcap_file(const char *dir, const char *name, unsigned n, struct 
 		pcap_close(pc);
 		rig_close(&r);
 		printf("ebpf pcap %-40s %-6s %4u packets, %3zu flows, split %u\n", name,
-		       tunnel ? "" : wrap ? "geneve" : "vxlan", m.checked, m.n, m.split);
+		       tunnel ? ""
+		       : wrap ? "geneve"
+			      : "vxlan",
+		       m.checked, m.n, m.split);
 		assert_int_equal(m.split, 0);
 		total->checked += m.checked;
 		total->flows += (unsigned)m.n;
@@ -404,7 +406,7 @@ static void run_pcap_file(const char *dir, const char *name, unsigned n, struct 
 static void test_ebpf_pcaps_hash_equality(void **state)
 {
 	const char *dir = test_pcap_dir();
-	struct flowmap total = { 0 };
+	struct flowmap total = {0};
 	struct dirent **names;
 	int k;
 
@@ -453,9 +455,9 @@ static void bal_rx(void *ctx, unsigned idx, const uint8_t *p, size_t len)
 
 static double balance(enum udpcap_steering mode, unsigned n, int flows)
 {
-	struct udpcap_encap enc = { .type = UDPCAP_ENCAP_VXLAN };
+	struct udpcap_encap enc = {.type = UDPCAP_ENCAP_VXLAN};
 	static uint32_t want[10000];
-	struct bal b = { .want = want, .nwant = (size_t)flows };
+	struct bal b = {.want = want, .nwant = (size_t)flows};
 	uint64_t rng = 1234 + n;
 	unsigned max = 0;
 	uint8_t p[512];
@@ -513,7 +515,7 @@ static void test_balance(void **state)
 /* The control: the kernel's outer-header hash splits connections. */
 static void test_kernel_splits(void **state)
 {
-	struct udpcap_encap enc = { .type = UDPCAP_ENCAP_VXLAN };
+	struct udpcap_encap enc = {.type = UDPCAP_ENCAP_VXLAN};
 	uint8_t a[512], b[512];
 	uint64_t rng = 77;
 	unsigned split = 0;
@@ -542,14 +544,10 @@ static void test_kernel_splits(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cbpf_configs),
-		cmocka_unit_test(test_ebpf_configs),
-		cmocka_unit_test(test_ipv6_listener),
-		cmocka_unit_test(test_large_datagrams),
-		cmocka_unit_test(test_ebpf_unparsed),
-		cmocka_unit_test(test_ebpf_pcaps_hash_equality),
-		cmocka_unit_test(test_balance),
-		cmocka_unit_test(test_kernel_splits),
+	    cmocka_unit_test(test_cbpf_configs),  cmocka_unit_test(test_ebpf_configs),
+	    cmocka_unit_test(test_ipv6_listener), cmocka_unit_test(test_large_datagrams),
+	    cmocka_unit_test(test_ebpf_unparsed), cmocka_unit_test(test_ebpf_pcaps_hash_equality),
+	    cmocka_unit_test(test_balance),	  cmocka_unit_test(test_kernel_splits),
 	};
 
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
