@@ -32,7 +32,7 @@
 
 struct result {
 	uint64_t records, bytes, sum;
-	double consumer_cpu_s;
+	double consumer_cpu_s, producer_cpu_s;
 	double wall_s;
 };
 
@@ -163,7 +163,7 @@ static struct result run(const char *dir, uint64_t ring_size, uint32_t size, dou
 	uint8_t *pkt = calloc(1, size);
 	int out[2], ready[2], err;
 	uint64_t sent = 0;
-	double t0;
+	double t0, pcpu;
 	pid_t pid;
 	char b;
 
@@ -185,6 +185,7 @@ static struct result run(const char *dir, uint64_t ring_size, uint32_t size, dou
 		die("consumer died", EPIPE);
 	pin(0);
 	t0 = now_s(CLOCK_MONOTONIC);
+	pcpu = now_s(CLOCK_THREAD_CPUTIME_ID);
 	while (now_s(CLOCK_MONOTONIC) - t0 < seconds) {
 		for (int i = 0; i < 1024;) {
 			pkt[0] = (uint8_t)sent;
@@ -198,10 +199,12 @@ static struct result run(const char *dir, uint64_t ring_size, uint32_t size, dou
 			}
 		}
 	}
+	pcpu = now_s(CLOCK_THREAD_CPUTIME_ID) - pcpu;
 	udpcap_ring__close(r);
 	if (read(out[0], &res, sizeof(res)) != sizeof(res))
 		die("consumer result", EPIPE);
 	waitpid(pid, NULL, 0);
+	res.producer_cpu_s = pcpu;
 	udpcap_ring__stats(r, &st);
 	if (res.records != sent || st.written_packets != sent)
 		fprintf(stderr, "ring_bench: sent %llu, received %llu!\n", (unsigned long long)sent,
@@ -310,8 +313,8 @@ int main(int argc, char **argv)
 
 	printf("udpcap ring, producer and consumer in two processes, ring %llu KiB, %.1f s each; "
 	       "load average now %s\n", (unsigned long long)(ring_size >> 10), seconds, loadavg());
-	printf("%7s %7s %7s %11s %6s %9s %6s %11s | %10s %10s %9s %6s\n", "record", "Mpps",
-	       "GB/s", "memcpy(L3)", "ratio", "memcpy(RAM)", "ratio", "cons ns/rec",
+	printf("%7s %7s %7s %11s %6s %9s %6s %11s %11s | %10s %10s %9s %6s\n", "record", "Mpps",
+	       "GB/s", "memcpy(L3)", "ratio", "memcpy(RAM)", "ratio", "prod ns/rec", "cons ns/rec",
 	       "solo: prod", "cons ns/rec", "Mpps/core", "ratio");
 	for (uint32_t i = 0; i < nsizes; i++) {
 		double mc = memcpy_gbps(sizes[i], ring_size, seconds / 2);
@@ -321,14 +324,15 @@ int main(int argc, char **argv)
 
 		solo_costs(d, ring_size, sizes[i], seconds / 2, &pns, &cns);
 		worst = pns > cns ? pns : cns;
-		printf("%6uB %7.2f %7.2f %11.2f %6.2f %11.2f %6.2f %11.1f | %10.1f %10.1f %9.2f %6.2f\n",
-		       sizes[i], (double)r.records / r.wall_s / 1e6, gbps, mc, gbps / mc, mram,
-		       gbps / mram, r.consumer_cpu_s * 1e9 / (double)r.records, pns, cns,
+		printf("%6uB %7.2f %7.2f %11.2f %6.2f %11.2f %6.2f %11.1f %11.1f | %10.1f %10.1f %9.2f "
+		       "%6.2f\n", sizes[i], (double)r.records / r.wall_s / 1e6, gbps, mc, gbps / mc,
+		       mram, gbps / mram, r.producer_cpu_s * 1e9 / (double)r.records,
+		       r.consumer_cpu_s * 1e9 / (double)r.records, pns, cns,
 		       1e3 / worst, (double)sizes[i] / worst / mc);
 		fflush(stdout);
 	}
 	printf("Mpps, GB/s: wall clock, cross-process. ratio: ring GB/s over memcpy GB/s of the same\n"
-	       "record size into a ring-sized buffer (L3) and into 256 MiB (RAM). cons ns/rec: consumer process CPU time per\n"
+	       "record size into a ring-sized buffer (L3) and into 256 MiB (RAM). prod/cons ns/rec: consumer process CPU time per\n"
 	       "record (includes its sleeps' system calls and pre-sleep spinning). solo: CPU ns per\n"
 	       "record of each side alone; Mpps/core and its ratio: what the slower side sustains\n"
 	       "on a core of its own.\n");
