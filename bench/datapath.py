@@ -9,6 +9,7 @@ VXLAN with 100 B inner UDP payloads over 1024 inner flows. udpcapd runs with
 2 rings and a udpcapctl dump -w /dev/null draining each. Two loads:
   max    - the sender as fast as it goes (the same sender for every receiver)
   paced  - --rate at a fraction of the slowest receiver's max-load rate
+udpcapd runs with [receive] threads = 0 (a thread per ring) and threads = 1.
 Receiver CPU = user+sys of all its threads (sum of /proc/PID/task/*/schedstat
 run time, ns); system CPU = all CPUs' busy time from /proc/stat (sender,
 kernel softirq and receiver together). Each cell is the median of --reps runs.
@@ -42,6 +43,20 @@ def proc_cpu_ns(pid):
     return total
 
 
+def proc_switches(pid):
+    """Context switches of every thread of PID: how often it slept and woke."""
+    total = 0
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/status") as f:
+                for line in f:
+                    if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
+                        total += int(line.split()[1])
+        except OSError:
+            pass
+    return total
+
+
 def system_busy_ns():
     with open("/proc/stat") as f:
         fields = [int(x) for x in f.readline().split()[1:]]
@@ -71,21 +86,21 @@ def run_bare(h, bare, pcap, packets, rate):
                          stdout=subprocess.PIPE, text=True)
     if not p.stdout.readline().startswith("ready"):
         sys.exit("bare_recv did not start")
-    cpu0, sys0 = proc_cpu_ns(p.pid), system_busy_ns()
+    cpu0, sys0, sw0 = proc_cpu_ns(p.pid), system_busy_ns(), proc_switches(p.pid)
     res = send(h, pcap, f"127.0.0.1:{port}", packets, rate)
     time.sleep(0.3)  # let it drain its queue
-    cpu1, sys1 = proc_cpu_ns(p.pid), system_busy_ns()
+    cpu1, sys1, sw1 = proc_cpu_ns(p.pid), system_busy_ns(), proc_switches(p.pid)
     p.send_signal(signal.SIGTERM)
     out = json.loads(p.stdout.readline())
     p.wait(timeout=30)
     return {"sent": res["packets"], "pps": res["pps"], "received": out["packets"],
             "drops": res["packets"] - out["packets"], "cpu_ns": cpu1 - cpu0,
-            "sys_ns": sys1 - sys0}
+            "sys_ns": sys1 - sys0, "switches": sw1 - sw0}
 
 
-def run_daemon(h, backend, pcap, packets, rate):
+def run_daemon(h, backend, threads, pcap, packets, rate):
     d = h.Daemon([("vx", "127.0.0.1", "vxlan", ())], rings=2, backend=backend,
-                 ring_size="64M", rcvbuf="16M").start()
+                 ring_size="64M", rcvbuf="16M", threads=threads).start()
     dumps = []
     try:
         for r in d.ring_names():
@@ -93,7 +108,7 @@ def run_daemon(h, backend, pcap, packets, rate):
             dm.wait_attached()
             dumps.append(dm)
         s0 = d.stats()
-        cpu0, sys0 = proc_cpu_ns(d.proc.pid), system_busy_ns()
+        cpu0, sys0, sw0 = proc_cpu_ns(d.proc.pid), system_busy_ns(), proc_switches(d.proc.pid)
         res = send(h, pcap, d.addr("vx"), packets, rate)
 
         def settled():
@@ -103,7 +118,7 @@ def run_daemon(h, backend, pcap, packets, rate):
         deadline = time.monotonic() + 30
         while not settled() and time.monotonic() < deadline:
             time.sleep(0.05)
-        cpu1, sys1 = proc_cpu_ns(d.proc.pid), system_busy_ns()
+        cpu1, sys1, sw1 = proc_cpu_ns(d.proc.pid), system_busy_ns(), proc_switches(d.proc.pid)
         t, t0 = d.stats()["totals"], s0["totals"]
         drops = {k: v - t0["drops"][k] for k, v in t["drops"].items() if v - t0["drops"][k]}
         for dm in dumps:
@@ -112,7 +127,8 @@ def run_daemon(h, backend, pcap, packets, rate):
                 "received": t["received"] - t0["received"],
                 "delivered": t["delivered"] - t0["delivered"],
                 "drops": res["packets"] - (t["delivered"] - t0["delivered"]),
-                "drop_reasons": drops, "cpu_ns": cpu1 - cpu0, "sys_ns": sys1 - sys0}
+                "drop_reasons": drops, "cpu_ns": cpu1 - cpu0, "sys_ns": sys1 - sys0,
+                "switches": sw1 - sw0}
     finally:
         for dm in dumps:
             if dm.proc.poll() is None:
@@ -120,10 +136,9 @@ def run_daemon(h, backend, pcap, packets, rate):
         d.cleanup()
 
 
-def median_run(fn, reps):
-    runs = [fn() for _ in range(reps)]
+def median(runs):
     key = sorted(runs, key=lambda r: r["cpu_ns"] / max(r["received"], 1))
-    return key[len(key) // 2], runs
+    return key[len(key) // 2]
 
 
 def main():
@@ -133,6 +148,8 @@ def main():
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--paced-fraction", type=float, default=0.7)
     ap.add_argument("--backends", default="recvmmsg,io_uring")
+    ap.add_argument("--threads", default="0,1",
+                    help="udpcapd [receive] threads values to run (0 = one per ring)")
     a = ap.parse_args()
     build = os.path.abspath(a.build)
     os.environ["UDPCAP_BUILD_ROOT"] = build
@@ -146,8 +163,9 @@ def main():
 
     receivers = [("bare recvmmsg", lambda rate: run_bare(h, bare, pcap, a.packets, rate))]
     for b in a.backends.split(","):
-        receivers.append((f"udpcapd {b}",
-                          lambda rate, b=b: run_daemon(h, b, pcap, a.packets, rate)))
+        for t in (int(x) for x in a.threads.split(",")):
+            receivers.append((f"udpcapd {b} t={t}",
+                              lambda rate, b=b, t=t: run_daemon(h, b, t, pcap, a.packets, rate)))
 
     results = {}
     print(f"{a.packets} packets per run, 100 B inner payload (VXLAN 150 B datagrams), "
@@ -157,16 +175,20 @@ def main():
         if load == "paced":
             rate = a.paced_fraction * min(r["pps"] for (n, l), r in results.items()
                                           if l == "max")
-        for name, fn in receivers:
-            try:
-                best, runs = median_run(lambda: fn(rate), a.reps)
-            except SystemExit as e:
-                print(f"  {name} at {load}: failed: {e}")
-                continue
-            results[(name, load)] = best
+        # interleaved, so a busy moment of the machine hits every receiver alike
+        runs = {name: [] for name, _ in receivers}
+        for _ in range(a.reps):
+            for name, fn in receivers:
+                try:
+                    runs[name].append(fn(rate))
+                except SystemExit as e:
+                    print(f"  {name} at {load}: failed: {e}")
+        for name, rs in runs.items():
+            if rs:
+                results[(name, load)] = median(rs)
         print(f"\nload {load}" + (f" ({rate:.0f} pps)" if rate else " (sender as fast as it goes)"))
-        print(f"  {'receiver':<18} {'sent pps':>10} {'received':>10} {'drops':>7} "
-              f"{'rx ns/pkt':>10} {'vs bare':>8} {'system ns/pkt':>14}")
+        print(f"  {'receiver':<22} {'sent pps':>9} {'received':>9} {'drops':>6} "
+              f"{'rx ns/pkt':>9} {'vs bare':>7} {'pkts/wake':>9} {'system ns/pkt':>13}")
         base = results.get(("bare recvmmsg", load))
         for name, _ in receivers:
             r = results.get((name, load))
@@ -175,10 +197,14 @@ def main():
             per = r["cpu_ns"] / max(r["received"], 1)
             ratio = per / (base["cpu_ns"] / max(base["received"], 1)) if base else float("nan")
             sysper = r["sys_ns"] / max(r["received"], 1)
-            print(f"  {name:<18} {r['pps']:>10.0f} {r['received']:>10} {r['drops']:>7} "
-                  f"{per:>10.0f} {ratio:>8.2f} {sysper:>14.0f}"
+            print(f"  {name:<22} {r['pps']:>9.0f} {r['received']:>9} {r['drops']:>6} "
+                  f"{per:>9.0f} {ratio:>7.2f} {r['received'] / max(r['switches'], 1):>9.1f} "
+                  f"{sysper:>13.0f}"
                   + (f"  drops by reason {r['drop_reasons']}" if r.get("drop_reasons") else ""))
-    print("\ntargets: udpcapd recvmmsg <= 1.10 x bare, io_uring <= 0.95 x bare, "
+    print("\nt=0: [receive] threads = 0 (one receiver thread per ring, the default); t=1: one "
+          "thread owns both rings' sockets.\npkts/wake: packets per context switch of the "
+          "receiver (its batching). system ns/pkt counts every process on the machine.\n"
+          "targets: udpcapd recvmmsg <= 1.10 x bare, io_uring <= 0.95 x bare, "
           "0 drops at the sender's max rate")
 
 

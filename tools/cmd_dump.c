@@ -27,6 +27,15 @@
 #define SNAPLEN 65535
 #define RELEASE_EVERY 64
 #define IDLE_CHECK_MS 500 /* how often an idle dump checks for a restarted daemon */
+/*
+ * Before arming the wake-up, an empty ring is looked at again after short
+ * naps: under steady traffic the next batch is there by then, so the
+ * producer almost never has to make a wake-up system call for us (each one
+ * costs the daemon microseconds). Only a ring idle for NAP_COUNT * NAP_US
+ * puts the dump to sleep on the descriptor.
+ */
+#define NAP_US 200
+#define NAP_COUNT 5
 
 struct dump_args {
 	const char *ring;
@@ -353,12 +362,13 @@ static int capture(struct dump_state *s, const sigset_t *waitmask)
 	double deadline = a->timeout ? now_s() + a->timeout : 0;
 	struct udpcap_consumer_stats cs;
 	struct udpcap_pkt p;
-	unsigned pending = 0;
+	unsigned pending = 0, naps = 0;
 	int r;
 
 	while (!stop_requested && (!a->count || s->written + s->other_linktype < a->count)) {
 		r = udpcap_consumer__next(s->c, &p);
 		if (r == 1) {
+			naps = 0;
 			if (write_pkt(s, &p))
 				return -EIO;
 			if (++pending >= RELEASE_EVERY) {
@@ -395,6 +405,14 @@ static int capture(struct dump_state *s, const sigset_t *waitmask)
 			return -EIO;
 		if (deadline && now_s() >= deadline)
 			break;
+		if (naps < NAP_COUNT) {
+			struct timespec nap = { .tv_nsec = NAP_US * 1000 };
+
+			naps++;
+			ppoll(NULL, 0, &nap, waitmask);
+			continue;
+		}
+		naps = 0;
 		if (udpcap_consumer__prepare_wait(s->c) == 0) {
 			/* a pipe's write end polls POLLERR once the reader is gone */
 			struct pollfd pfd[2] = {

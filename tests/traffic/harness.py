@@ -239,9 +239,13 @@ class Daemon:
     listens on port 0 and the daemon's --ready-fd report says which port it got."""
 
     def __init__(self, listeners, rings=2, backend="recvmmsg", ring_size="4M",
-                 steering="auto", rcvbuf="8M", extra=""):
+                 steering="auto", rcvbuf="8M", extra="", threads=0):
         self.tmp = tempfile.mkdtemp(prefix="udpcap-traffic-")
-        self.ring_dir = os.path.join(self.tmp, "rings")
+        # rings in shared memory as in production (a disk-backed file would add page
+        # write-back to every packet); a private directory per daemon
+        shm = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
+        self.shm_dir = tempfile.mkdtemp(prefix="udpcap-traffic-", dir=shm) if shm else None
+        self.ring_dir = os.path.join(self.shm_dir or self.tmp, "rings")
         self.control = os.path.join(self.tmp, "control.sock")
         self.conf = os.path.join(self.tmp, "udpcapd.conf")
         self.log_path = os.path.join(self.tmp, "udpcapd.log")
@@ -252,6 +256,7 @@ class Daemon:
         self.steering = steering
         self.rcvbuf = rcvbuf
         self.extra = extra
+        self.threads = threads
         self.proc = None
         self.ports = {}
 
@@ -267,7 +272,7 @@ class Daemon:
             "[rings]", f"count = {self.rings}", f"size = {self.ring_size}",
             f"dir = {self.ring_dir}", "name = worker-%d", "",
             "[receive]", f"backend = {self.backend}", "batch = 64",
-            f"rcvbuf = {self.rcvbuf}", "threads = 0", "",
+            f"rcvbuf = {self.rcvbuf}", f"threads = {self.threads}", "",
             "[steering]", f"mode = {self.steering}", "hash = 5-tuple", "",
         ]
         # port 0: the kernel picks a free port; --ready-fd tells which
@@ -355,6 +360,8 @@ class Daemon:
     def cleanup(self):
         self.stop()
         shutil.rmtree(self.tmp, ignore_errors=True)
+        if self.shm_dir:
+            shutil.rmtree(self.shm_dir, ignore_errors=True)
 
 
 _children = []
