@@ -24,7 +24,7 @@
  * quarter of the ring), and whenever the ring runs empty. */
 #define RELEASE_BATCH 64u
 /* How long prepare_wait() watches for records before it lets the caller sleep. */
-#define SPIN_NS 20000
+#define SPIN_NS_DEFAULT 20000
 
 struct ring_att {
 	struct udpcap_ring_shm *shm;
@@ -47,6 +47,7 @@ struct udpcap_consumer {
 	uint64_t flushed; /* last value stored to shm->cons */
 	uint32_t unflushed;
 	uint64_t bad_prod; /* an unusable producer index already reported */
+	int64_t spin_ns;
 	int wake_fd;
 	char *path;
 	struct udpcap_consumer_stats st;
@@ -163,6 +164,7 @@ static void att_start(struct udpcap_consumer *c)
 	}
 	c->pos = c->prod = c->rel = c->flushed = s;
 	c->unflushed = 0;
+	c->bad_prod = 0;
 	/* Release, partner of the producer's acquire in refresh_cons(). */
 	shm_store_release(&h->cons, s);
 	/* Relaxed: informational, read by ring_lock_holder() as a fallback. */
@@ -332,6 +334,8 @@ static bool spin_for_records(struct udpcap_consumer *c)
 {
 	struct timespec t0, t;
 
+	if (c->spin_ns <= 0)
+		return false;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		for (int i = 0; i < 32; i++) {
@@ -341,7 +345,7 @@ static bool spin_for_records(struct udpcap_consumer *c)
 			cpu_relax();
 		}
 		clock_gettime(CLOCK_MONOTONIC, &t);
-		if ((t.tv_sec - t0.tv_sec) * 1000000000 + (t.tv_nsec - t0.tv_nsec) > SPIN_NS)
+		if ((t.tv_sec - t0.tv_sec) * 1000000000 + (t.tv_nsec - t0.tv_nsec) > c->spin_ns)
 			return false;
 	}
 }
@@ -469,7 +473,7 @@ UDPCAP_API int udpcap_consumer__open(const char *ring, const struct udpcap_consu
 {
 	const char *dir = NULL;
 	struct udpcap_consumer *c;
-	int err;
+	int spin_us = 0, err;
 
 	if (!ret_consumer)
 		return -EINVAL;
@@ -477,10 +481,13 @@ UDPCAP_API int udpcap_consumer__open(const char *ring, const struct udpcap_consu
 		if (opts->sz < offsetof(struct udpcap_consumer_opts, dir) + sizeof(opts->dir))
 			return -EINVAL;
 		dir = opts->dir;
+		if (opts->sz >= offsetof(struct udpcap_consumer_opts, spin_us) + sizeof(int))
+			spin_us = opts->spin_us;
 	}
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
+	c->spin_ns = spin_us == 0 ? SPIN_NS_DEFAULT : (int64_t)spin_us * 1000;
 	c->a.fd = c->wake_fd = -1;
 	err = ring_path(ring, dir, &c->path);
 	if (err)

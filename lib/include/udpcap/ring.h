@@ -145,6 +145,8 @@ struct udpcap_consumer;
 struct udpcap_consumer_opts {
 	size_t sz;	 /* sizeof(struct udpcap_consumer_opts) */
 	const char *dir; /* ring directory for bare names; NULL = default */
+	int spin_us;	 /* how long prepare_wait() watches the ring before it lets
+			  * the caller sleep: 0 = default (20), < 0 = not at all */
 };
 
 /*
@@ -192,8 +194,8 @@ UDPCAP_API int udpcap_consumer__fd(const struct udpcap_consumer *c);
 /*
  * Sleep protocol: call prepare_wait() before poll()ing the fd. It returns
  * 0 if it is safe to sleep, 1 if records arrived meanwhile or the ring is
- * closed (don't sleep). It first watches the ring for ~20 us, which under
- * steady traffic saves both sides their system calls. After waking (or
+ * closed (don't sleep). It first watches the ring for ~20 us (opts.spin_us),
+ * which under steady traffic saves both sides their system calls. After waking (or
  * timing out), finish_wait() clears the announcement and drains the fd.
  * A wake-up can be spurious (a stale byte); a lost one cannot happen.
  * wait() does all three and sleeps through spurious wake-ups: it returns
