@@ -187,7 +187,9 @@ UDPCAP_API void udpcap_consumer__release(struct udpcap_consumer *c);
 
 /*
  * Descriptor that becomes readable when the producer wakes the consumer.
- * The number stays the same across udpcap_consumer__reattach().
+ * The number stays the same across udpcap_consumer__reattach() (poll and
+ * select users need not care); the file behind it may change, so epoll
+ * users delete and re-add it after a re-attach.
  */
 UDPCAP_API int udpcap_consumer__fd(const struct udpcap_consumer *c);
 
