@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -119,14 +120,26 @@ static unsigned rx_batch(struct udpcapd_thread *t, struct udpcapd_sock *s, struc
 	return (unsigned)n;
 }
 
-/* Read @s until it is empty (or MAX_ROUNDS batches). */
-static void drain(struct udpcapd_thread *t, struct udpcapd_sock *s, struct mmsg_bufs *b)
+/* Read @s until it is empty (or MAX_ROUNDS batches). Returns datagrams read. */
+static unsigned drain(struct udpcapd_thread *t, struct udpcapd_sock *s, struct mmsg_bufs *b)
 {
-	unsigned rounds;
+	unsigned rounds, n, total = 0;
 
-	for (rounds = 0; rounds < MAX_ROUNDS; rounds++)
-		if (rx_batch(t, s, b, MSG_DONTWAIT) < b->batch)
+	for (rounds = 0; rounds < MAX_ROUNDS; rounds++) {
+		n = rx_batch(t, s, b, MSG_DONTWAIT);
+		total += n;
+		if (n < b->batch)
 			break;
+	}
+	return total;
+}
+
+/* A short batch: let datagrams accumulate (see UDPCAPD_COALESCE_US). */
+static void coalesce(void)
+{
+	struct timespec ts = {.tv_nsec = UDPCAPD_COALESCE_US * 1000};
+
+	nanosleep(&ts, NULL);
 }
 
 /*
@@ -151,8 +164,12 @@ static int run_single(struct udpcapd_thread *t, struct mmsg_bufs *b)
 	}
 	udpcapd_thread_ready(t, 0);
 	while (!udpcapd_rx_stopping(t)) {
-		if (!rx_batch(t, s, b, MSG_WAITFORONE))
+		unsigned n = rx_batch(t, s, b, MSG_WAITFORONE);
+
+		if (!n)
 			udpcapd_sock_drops_poll(s);
+		else if (n < b->batch)
+			coalesce();
 		udpcapd_rx_quiescent(t);
 	}
 	udpcapd_sock_drops_poll(s);
@@ -163,7 +180,7 @@ int udpcapd_recvmmsg_run(struct udpcapd_thread *t)
 {
 	struct epoll_event *evs = NULL;
 	struct mmsg_bufs b;
-	unsigned i;
+	unsigned i, got;
 	int ep, r;
 
 	r = bufs_init(&b, t->d->config->receive.batch);
@@ -203,8 +220,10 @@ int udpcapd_recvmmsg_run(struct udpcapd_thread *t)
 		if (n == 0)
 			for (i = 0; i < t->nsocks; i++)
 				udpcapd_sock_drops_poll(&t->socks[i]);
-		for (i = 0; i < (unsigned)(n > 0 ? n : 0); i++)
-			drain(t, evs[i].data.ptr, &b);
+		for (i = 0, got = 0; i < (unsigned)(n > 0 ? n : 0); i++)
+			got += drain(t, evs[i].data.ptr, &b);
+		if (got && got < b.batch)
+			coalesce();
 		udpcapd_rx_quiescent(t);
 	}
 	r = 0;

@@ -222,8 +222,9 @@ static void complete(struct uring_rx *u, struct udpcapd_thread *t, struct io_uri
 
 int udpcapd_uring_run(struct udpcapd_thread *t)
 {
+	unsigned i, batch = t->d->config->receive.batch;
 	struct uring_rx u;
-	unsigned i;
+	bool busy = false;
 	int r;
 
 	r = uring_init(&u, t);
@@ -236,7 +237,15 @@ int udpcapd_uring_run(struct udpcapd_thread *t)
 		t->socks[i].rearm = true;
 
 	while (!udpcapd_rx_stopping(t)) {
-		struct __kernel_timespec ts = {.tv_nsec = UDPCAPD_IDLE_MS * 1000000ll};
+		/*
+		 * Idle: wait for one completion, up to UDPCAPD_IDLE_MS. Busy (the
+		 * last pass found datagrams): wait for a batch, at most
+		 * UDPCAPD_COALESCE_US, so a moderate rate costs one wake-up per
+		 * batch rather than per datagram (with DEFER_TASKRUN the kernel
+		 * does not even wake this thread before that).
+		 */
+		struct __kernel_timespec ts = {
+			.tv_nsec = busy ? UDPCAPD_COALESCE_US * 1000ll : UDPCAPD_IDLE_MS * 1000000ll};
 		struct io_uring_cqe *cqe;
 		unsigned head, seen = 0;
 		int recycled = 0;
@@ -245,17 +254,19 @@ int udpcapd_uring_run(struct udpcapd_thread *t)
 		for (i = 0; i < t->nsocks; i++)
 			if (t->socks[i].rearm && (r = arm(&u, t, i)) < 0)
 				goto out;
-		r = io_uring_submit_and_wait_timeout(&u.ring, &cqe, 1, &ts, NULL);
-		if (r == -ETIME || r == -EINTR) {
+		r = io_uring_submit_and_wait_timeout(&u.ring, &cqe, busy ? batch : 1, &ts, NULL);
+		if (r < 0 && r != -ETIME && r != -EINTR) {
+			log_error("receiver %u: io_uring wait: %s", t->idx, strerror(-r));
+			goto out;
+		}
+		if (!io_uring_cq_ready(&u.ring)) {
+			busy = false;
 			for (i = 0; i < t->nsocks; i++)
 				udpcapd_sock_drops_poll(&t->socks[i]);
 			udpcapd_rx_quiescent(t);
 			continue;
 		}
-		if (r < 0) {
-			log_error("receiver %u: io_uring wait: %s", t->idx, strerror(-r));
-			goto out;
-		}
+		busy = true;
 		io_uring_for_each_cqe(&u.ring, head, cqe) {
 			complete(&u, t, cqe, &now, &recycled);
 			seen++;
