@@ -64,6 +64,7 @@ struct udpcapd_control {
 	int listen_fd;
 	int stop_fd;
 	pthread_t thread;
+	bool running; /* thread started (udpcapd_control_run) */
 	struct control_client clients[CONTROL_MAX_CLIENTS];
 };
 
@@ -565,13 +566,12 @@ fail:
 	return r;
 }
 
-int udpcapd_control_start(struct udpcapd *d, const struct udpcap_config *config,
-			  struct udpcapd_control **ret)
+int udpcapd_control_open(struct udpcapd *d, const struct udpcap_config *config,
+			 struct udpcapd_control **ret)
 {
 	const char *path = config->control.socket;
 	gid_t gid = (gid_t)-1;
 	struct udpcapd_control *c;
-	sigset_t all, old;
 	int r;
 
 	if (!path || !path[0])
@@ -602,16 +602,6 @@ int udpcapd_control_start(struct udpcapd *d, const struct udpcap_config *config,
 		r = -errno;
 		goto fail_unlink;
 	}
-	/* the thread inherits our mask: leave signals to the main thread */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	r = -pthread_create(&c->thread, NULL, control_thread, c);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (r < 0) {
-		log_error("control: cannot start its thread: %s", strerror(-r));
-		goto fail_unlink;
-	}
-	log_info("control: listening on %s", c->path);
 	*ret = c;
 	return 0;
 fail_unlink:
@@ -626,6 +616,43 @@ fail:
 	return r;
 }
 
+int udpcapd_control_run(struct udpcapd_control *c)
+{
+	sigset_t all, old;
+	int r;
+
+	/* the thread inherits our mask: leave signals to the main thread */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	r = -pthread_create(&c->thread, NULL, control_thread, c);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r < 0) {
+		log_error("control: cannot start its thread: %s", strerror(-r));
+		return r;
+	}
+	c->running = true;
+	log_info("control: listening on %s", c->path);
+	return 0;
+}
+
+int udpcapd_control_start(struct udpcapd *d, const struct udpcap_config *config,
+			  struct udpcapd_control **ret)
+{
+	struct udpcapd_control *c = NULL;
+	int r;
+
+	r = udpcapd_control_open(d, config, &c);
+	if (r < 0)
+		return r;
+	r = udpcapd_control_run(c);
+	if (r < 0) {
+		udpcapd_control_stop(c);
+		return r;
+	}
+	*ret = c;
+	return 0;
+}
+
 void udpcapd_control_stop(struct udpcapd_control *c)
 {
 	uint64_t one = 1;
@@ -633,8 +660,10 @@ void udpcapd_control_stop(struct udpcapd_control *c)
 
 	if (!c)
 		return;
-	(void)!write(c->stop_fd, &one, sizeof(one));
-	pthread_join(c->thread, NULL);
+	if (c->running) {
+		(void)!write(c->stop_fd, &one, sizeof(one));
+		pthread_join(c->thread, NULL);
+	}
 	/* a successor daemon may already have replaced the file: leave that one */
 	if (lstat(c->path, &st) == 0 && st.st_dev == c->dev && st.st_ino == c->ino)
 		unlink(c->path);

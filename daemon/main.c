@@ -231,13 +231,18 @@ static int run(struct udpcapd *d)
 	}
 	if (udpcapd_sockets_open(d) < 0 || udpcapd_rings_create(d) < 0)
 		goto out;
-	if (udpcapd_drop_privileges() < 0)
-		goto out;
-	r = udpcapd_control_start(d, d->config, &control);
+	/* the control socket's group may need CAP_CHOWN: bind it before the drop,
+	 * serve it after, so that no thread ever holds a capability */
+	r = udpcapd_control_open(d, d->config, &control);
 	if (r < 0) {
 		log_error("control socket %s: %s", d->config->control.socket, strerror(-r));
 		goto out;
 	}
+	if (udpcapd_drop_privileges() < 0)
+		goto out;
+	r = udpcapd_control_run(control);
+	if (r < 0)
+		goto out;
 	r = udpcapd_metrics_start(d, d->config, &metrics);
 	if (r < 0) {
 		log_error("metrics on %s: %s", d->config->metrics.listen, strerror(-r));

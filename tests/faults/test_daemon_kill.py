@@ -33,7 +33,12 @@ try:
     log("udpcapd killed with SIGKILL; its rings are stale now")
     time.sleep(0.5)
 
-    # the same config (same ports) again: a restart, not a reconfiguration
+    # the same config and the same port again: a restart, not a reconfiguration
+    # (the harness listens on port 0; pin the port the first daemon got)
+    with open(d.conf) as f:
+        text = f.read()
+    with open(d.conf, "w") as f:
+        f.write(text.replace("listen = 127.0.0.1:0", "listen = " + d.addr("vx")))
     d.logf = open(d.log_path, "a")
     d.proc = subprocess.Popen([UDPCAPD, "-c", d.conf], stdout=d.logf,
                               stderr=subprocess.STDOUT)
@@ -52,8 +57,16 @@ try:
         return s and all(x.get("consumer_pid") for x in s["rings"])
     wait_until(attached_all, 30, "both consumers to re-attach to the new rings")
     send_paced(sock, dest, [vxlan(1, inner_frame(10000 + i)) for i in range(2000)], pps=20000)
-    wait_until(lambda: sum(x.count() for x in dumps.values()) == 4000, 30,
-               "the consumers to receive the 2000 packets sent after the restart")
+    try:
+        wait_until(lambda: sum(x.count() for x in dumps.values()) == 4000, 30,
+                   "the consumers to receive the 2000 packets sent after the restart")
+    except SystemExit:
+        for r, dmp in dumps.items():
+            rc, err = dmp.stop()
+            log(f"{r}: {dmp.count()} packets written; rc {rc}; {err}")
+        log(f"stats: {d.stats()['totals']}")
+        log(d.log())
+        raise
 
     expected = set(d.ring_names())
     present = set(os.listdir(d.ring_dir))

@@ -75,7 +75,9 @@ if not setpriv:
     fail("setpriv (util-linux) is missing")
 d = Daemon([("vx", "127.0.0.1", "vxlan", [])], rings=2, steering="auto")
 d.write_config()
-os.chmod(d.tmp, 0o777)
+for path in {d.tmp, os.path.dirname(d.ring_dir)}:
+    os.makedirs(path, exist_ok=True)
+    os.chmod(path, 0o777)
 log_path = d.log_path
 with open(log_path, "w") as logf:
     p = subprocess.Popen([setpriv, "--reuid=nobody", "--regid=nogroup", "--clear-groups",
