@@ -1,14 +1,14 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Helpers for the fault suite (not a test): builds on the traffic harness
 (the real udpcapd, udpcapctl replay/dump) and adds what fault tests need:
-hand-built tunnel datagrams, libudpcap through ctypes (the reference decap
-and a deliberately slow consumer), and process resource probes."""
+hand-built tunnel datagrams, two small C helpers on libudpcap (the reference
+decap and a deliberately slow consumer), and process resource probes."""
 
-import ctypes
 import os
 import random
 import socket
 import struct
+import subprocess
 import sys
 import time
 
@@ -72,99 +72,39 @@ def send_paced(sock, dest, datagrams, pps=50000, max_seconds=60):
     return sent
 
 
-# ------------------------------------------------------------- libudpcap
+# ------------------------------------------------------------- C helpers
 
-class Decap(ctypes.Structure):
-    _fields_ = [("inner_off", ctypes.c_uint32), ("inner_len", ctypes.c_uint32),
-                ("linktype", ctypes.c_uint16), ("flags", ctypes.c_uint16),
-                ("vxlan_vni", ctypes.c_uint32), ("geneve_vni", ctypes.c_uint32),
-                ("geneve_opt_off", ctypes.c_uint32), ("geneve_opt_len", ctypes.c_uint32)]
+HELPERS = os.path.join(BUILD, "tests", "faults")
 
 
-class Encap(ctypes.Structure):
-    _fields_ = [("type", ctypes.c_int), ("skip", ctypes.c_uint16), ("linktype", ctypes.c_uint16)]
-
-
-class PktMeta(ctypes.Structure):
-    _fields_ = [("ts_ns", ctypes.c_uint64), ("caplen", ctypes.c_uint32),
-                ("origlen", ctypes.c_uint32), ("linktype", ctypes.c_uint16),
-                ("flags", ctypes.c_uint16), ("vxlan_vni", ctypes.c_uint32),
-                ("geneve_vni", ctypes.c_uint32), ("reserved", ctypes.c_uint32)]
-
-
-class Pkt(ctypes.Structure):
-    _fields_ = [("meta", PktMeta), ("data", ctypes.POINTER(ctypes.c_uint8))]
-
-
-class ConsumerOpts(ctypes.Structure):
-    _fields_ = [("sz", ctypes.c_size_t), ("dir", ctypes.c_char_p)]
-
-
-ENCAP = {"raw": 0, "vxlan": 1, "geneve": 2, "geneve+vxlan": 3}
-
-
-def lib():
-    path = os.path.join(BUILD, "lib", "libudpcap.so")
-    if not os.path.exists(path):
-        fail(f"{path} is not built")
-    l = ctypes.CDLL(path)
-    l.udpcap_decap.restype = ctypes.c_int
-    l.udpcap_decap.argtypes = [ctypes.POINTER(Encap), ctypes.c_char_p, ctypes.c_size_t,
-                               ctypes.POINTER(Decap)]
-    l.udpcap_decap_reason_str.restype = ctypes.c_char_p
-    l.udpcap_consumer__open.argtypes = [ctypes.c_char_p, ctypes.POINTER(ConsumerOpts),
-                                        ctypes.POINTER(ctypes.c_void_p)]
-    l.udpcap_consumer__next.argtypes = [ctypes.c_void_p, ctypes.POINTER(Pkt)]
-    l.udpcap_consumer__release.argtypes = [ctypes.c_void_p]
-    l.udpcap_consumer__close.argtypes = [ctypes.c_void_p]
-    return l
-
-
-def expected_reason(l, encap, payload):
-    """The drop label libudpcap gives this payload, or None if it decodes."""
-    d = Decap()
-    e = Encap(ENCAP[encap], 0, 1)
-    r = l.udpcap_decap(ctypes.byref(e), payload, len(payload), ctypes.byref(d))
-    return None if r == 0 else l.udpcap_decap_reason_str(r).decode()
+def expected_reasons(items):
+    """[(encap, datagram)] -> the drop label libudpcap's reference decap gives
+    each datagram, or None where it decodes (tests/faults/decap_reasons.c)."""
+    text = "".join(f"{e} {d.hex()}\n" for e, d in items)
+    r = subprocess.run([os.path.join(HELPERS, "decap_reasons")], input=text,
+                       capture_output=True, text=True, timeout=120)
+    if r.returncode != 0:
+        fail(f"decap_reasons failed: {r.stderr}")
+    out = r.stdout.split()
+    if len(out) != len(items):
+        fail(f"decap_reasons answered {len(out)} of {len(items)}")
+    return [None if x == "ok" else x for x in out]
 
 
 class SlowConsumer:
-    """Attaches to a ring through libudpcap and drains it at a bounded rate in a
-    child process (so the GIL of the test does not matter)."""
+    """tests/faults/slow_consumer.c: drains a ring at a bounded rate."""
 
-    def __init__(self, ring_dir, ring, pps):
-        self.pid = os.fork()
-        if self.pid == 0:
-            try:
-                l = lib()
-                c = ctypes.c_void_p()
-                opts = ConsumerOpts(ctypes.sizeof(ConsumerOpts), ring_dir.encode())
-                if l.udpcap_consumer__open(ring.encode(), ctypes.byref(opts), ctypes.byref(c)):
-                    os._exit(3)
-                pkt = Pkt()
-                got = 0
-                start = time.monotonic()
-                while time.monotonic() - start < 600:
-                    r = l.udpcap_consumer__next(c, ctypes.byref(pkt))
-                    if r == 1:
-                        got += 1
-                        if got % 64 == 0:
-                            l.udpcap_consumer__release(c)
-                            ahead = got / pps - (time.monotonic() - start)
-                            if ahead > 0:
-                                time.sleep(ahead)
-                    else:
-                        l.udpcap_consumer__release(c)
-                        time.sleep(0.01)
-            finally:
-                os._exit(0)
+    def __init__(self, ring_dir, ring, pps, seconds=600):
+        self.proc = subprocess.Popen([os.path.join(HELPERS, "slow_consumer"), ring_dir, ring,
+                                      str(pps), str(seconds)], stdout=subprocess.PIPE, text=True)
 
     def stop(self):
+        self.proc.terminate()
         try:
-            os.kill(self.pid, 9)
-        except ProcessLookupError:
-            pass
-        os.waitpid(self.pid, 0)
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
 
 
 # ------------------------------------------------------------- probes
