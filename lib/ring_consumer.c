@@ -172,13 +172,51 @@ static void att_start(struct udpcap_consumer *c)
 	shm_store_relaxed(&h->sleeping, 0u);
 }
 
-static void flush_release(struct udpcap_consumer *c)
+static void store_cons(struct udpcap_consumer *c)
 {
 	/* Release, partner of the producer's load-acquire in refresh_cons():
 	 * our reads of the released records are done before it reuses them. */
 	shm_store_release(&c->a.shm->cons, c->rel);
 	c->flushed = c->rel;
 	c->unflushed = 0;
+}
+
+/*
+ * The shared consumer index @v is not what we last stored: the producer
+ * reset the ring (it moves the index forward to its own, having counted
+ * what we skip) or something scribbled on it. Follow a plausible forward
+ * move; put ours back otherwise (the producer then resets and counts).
+ */
+static void cons_moved(struct udpcap_consumer *c, uint64_t v)
+{
+	/* Acquire, partner of the store-release in udpcap_ring__publish(). */
+	uint64_t p = shm_load_acquire(&c->a.shm->prod);
+
+	if (!(v & 7) && !(p & 7) && v - c->pos <= p - c->pos && p - v <= c->a.cap) {
+		c->pos = c->rel = c->flushed = v;
+		c->prod = p;
+		c->unflushed = 0;
+		return;
+	}
+	store_cons(c);
+}
+
+static void flush_release(struct udpcap_consumer *c)
+{
+	uint64_t seen = c->flushed;
+
+	/* A compare-and-swap, so a reset by the producer is noticed rather than
+	 * overwritten. Release on success: partner of the producer's
+	 * load-acquire in refresh_cons() (our reads of the released records are
+	 * done). Acquire on failure: partner of the store-release in the
+	 * producer's reset. */
+	if (__atomic_compare_exchange_n(&c->a.shm->cons, &seen, c->rel, false, __ATOMIC_RELEASE,
+					__ATOMIC_ACQUIRE)) {
+		c->flushed = c->rel;
+		c->unflushed = 0;
+		return;
+	}
+	cons_moved(c, seen);
 }
 
 /* Resynchronise after a bad producer index or record: skip to @to. */
@@ -199,11 +237,13 @@ static int refill(struct udpcap_consumer *c)
 	struct udpcap_ring_shm *h = c->a.shm;
 	uint64_t p, s;
 
-	if (c->rel != c->flushed)
+	/* Acquire, partner of the store-release of a reset in the producer's
+	 * refresh_cons(); otherwise it is just our own last store. */
+	s = shm_load_acquire(&h->cons);
+	if (s != c->flushed)
+		cons_moved(c, s);
+	else if (c->rel != c->flushed)
 		flush_release(c);
-	/* Relaxed: our own field; it changes under us only when the producer
-	 * reset the ring (a store-release there), and then we skip forward. */
-	s = shm_load_relaxed(&h->cons);
 	/* Acquire, partner of the store-release in udpcap_ring__publish():
 	 * the records below p are visible. */
 	p = shm_load_acquire(&h->prod);
@@ -218,15 +258,6 @@ static int refill(struct udpcap_consumer *c)
 	}
 	if (p - c->pos > c->a.cap)
 		return corrupt(c, p);
-	if (s != c->flushed) {
-		if (!(s & 7) && s - c->pos <= p - c->pos) {
-			/* The producer reset the ring: it counted what we skip. */
-			c->pos = c->rel = c->flushed = s;
-			c->unflushed = 0;
-		} else {
-			flush_release(c); /* someone scribbled: put ours back */
-		}
-	}
 	c->prod = p;
 	return p != c->pos;
 }
@@ -239,8 +270,15 @@ static int walk(struct udpcap_consumer *c, struct udpcap_pkt *ret_pkt)
 		struct udpcap_pkt_meta meta;
 		uint64_t off, avail;
 		uint32_t len, type;
+		uint64_t s;
 		int r;
 
+		/* Acquire, partner of the store-release of a reset in the
+		 * producer's refresh_cons(). Usually our own cache line, so
+		 * cheap: it keeps us from reading records a reset gave back. */
+		s = shm_load_acquire(&c->a.shm->cons);
+		if (__builtin_expect(s != c->flushed, 0))
+			cons_moved(c, s);
 		if (c->pos == c->prod) {
 			r = refill(c);
 			if (r < 0)

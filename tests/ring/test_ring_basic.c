@@ -8,7 +8,9 @@
  * is refused (-EBUSY) and named; the file has the requested mode and
  * group; udpcap_ring_info() reads the header (and does not block on the
  * wake-up FIFO); a corrupt record gives
- * -EBADMSG and the consumer resynchronises.
+ * -EBADMSG and the consumer resynchronises; a corrupt consumer index makes
+ * the producer reset the ring, counting the discarded records exactly, and
+ * the consumer follows the reset.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -297,13 +299,58 @@ static void test_corrupt_record(void **state)
 	udpcap_ring__free(r, true);
 }
 
+static void test_reset_on_corrupt_cons(void **state)
+{
+	struct udpcap_ring *r = rt_create(dir, "rst", SMALL);
+	struct udpcap_consumer *c = rt_open_consumer(dir, "rst");
+	struct udpcap_consumer_stats cs;
+	struct udpcap_ring_stats rs;
+	struct udpcap_pkt p;
+	uint64_t n = 0, bogus = 12345; /* not a multiple of 8 */
+	char path[256];
+	uint8_t *map;
+	int fd;
+
+	/* Fill the ring; the consumer reads one record and holds it. */
+	while (udpcap_ring__write(r, &(struct udpcap_pkt_meta){.caplen = 100, .origlen = 100},
+				  (uint8_t[100]){0}) == 0)
+		n++;
+	udpcap_ring__publish(r);
+	assert_int_equal(udpcap_consumer__next(c, &p), 1);
+	udpcap_consumer__release(c);
+	snprintf(path, sizeof(path), "%s/rst", dir);
+	fd = open(path, O_RDWR);
+	map = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	assert_true(map != MAP_FAILED);
+	memcpy(map + 384, &bogus, 8); /* the consumer index */
+
+	/* The next write (larger than the records that filled the ring) finds
+	 * it full, reads the bogus index: reset. */
+	write_seq(r, 1, 200);
+	udpcap_ring__publish(r);
+	assert_int_equal(udpcap_ring__stats(r, &rs), 0);
+	assert_int_equal(rs.resets, 1);
+	assert_int_equal(rs.reset_packets, n); /* nothing was released yet */
+	assert_int_equal(rs.full_packets, 1); /* the write that ended the filling */
+	/* The consumer follows the reset and gets the new record. */
+	expect_seq(c, 1, 200);
+	assert_int_equal(udpcap_consumer__next(c, &p), 0);
+	assert_int_equal(udpcap_consumer__stats(c, &cs), 0);
+	assert_int_equal(cs.received, 2);
+	assert_int_equal(cs.dropped, n + 1); /* reset discards + the full drop */
+	munmap(map, 4096);
+	close(fd);
+	udpcap_consumer__close(c);
+	udpcap_ring__free(r, true);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_publish_and_wrap), cmocka_unit_test(test_full_counts),
 		cmocka_unit_test(test_reserve_commit),	 cmocka_unit_test(test_close_epipe),
 		cmocka_unit_test(test_exclusive_and_info), cmocka_unit_test(test_mode_group),
-		cmocka_unit_test(test_corrupt_record),
+		cmocka_unit_test(test_corrupt_record), cmocka_unit_test(test_reset_on_corrupt_cons),
 	};
 	int rc;
 
