@@ -134,12 +134,13 @@ static unsigned drain(struct udpcapd_thread *t, struct udpcapd_sock *s, struct m
 	return total;
 }
 
-/* A short batch: let datagrams accumulate (see UDPCAPD_COALESCE_US). */
-static void coalesce(void)
+/* A short batch: let datagrams accumulate ([receive] coalesce_us). */
+static void coalesce(const struct udpcapd_thread *t)
 {
-	struct timespec ts = {.tv_nsec = UDPCAPD_COALESCE_US * 1000};
+	struct timespec ts = {.tv_nsec = (long)t->d->config->receive.coalesce_us * 1000};
 
-	nanosleep(&ts, NULL);
+	if (ts.tv_nsec)
+		nanosleep(&ts, NULL);
 }
 
 /*
@@ -169,7 +170,7 @@ static int run_single(struct udpcapd_thread *t, struct mmsg_bufs *b)
 		if (!n)
 			udpcapd_sock_drops_poll(s);
 		else if (n < b->batch)
-			coalesce();
+			coalesce(t);
 		udpcapd_rx_quiescent(t);
 	}
 	udpcapd_sock_drops_poll(s);
@@ -223,7 +224,7 @@ int udpcapd_recvmmsg_run(struct udpcapd_thread *t)
 		for (i = 0, got = 0; i < (unsigned)(n > 0 ? n : 0); i++)
 			got += drain(t, evs[i].data.ptr, &b);
 		if (got && got < b.batch)
-			coalesce();
+			coalesce(t);
 		udpcapd_rx_quiescent(t);
 	}
 	r = 0;

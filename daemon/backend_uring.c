@@ -223,6 +223,7 @@ static void complete(struct uring_rx *u, struct udpcapd_thread *t, struct io_uri
 int udpcapd_uring_run(struct udpcapd_thread *t)
 {
 	unsigned i, batch = t->d->config->receive.batch;
+	unsigned coalesce_us = t->d->config->receive.coalesce_us;
 	struct uring_rx u;
 	bool busy = false;
 	int r;
@@ -240,12 +241,12 @@ int udpcapd_uring_run(struct udpcapd_thread *t)
 		/*
 		 * Idle: wait for one completion, up to UDPCAPD_IDLE_MS. Busy (the
 		 * last pass found datagrams): wait for a batch, at most
-		 * UDPCAPD_COALESCE_US, so a moderate rate costs one wake-up per
+		 * [receive] coalesce_us, so a moderate rate costs one wake-up per
 		 * batch rather than per datagram (with DEFER_TASKRUN the kernel
 		 * does not even wake this thread before that).
 		 */
 		struct __kernel_timespec ts = {
-			.tv_nsec = busy ? UDPCAPD_COALESCE_US * 1000ll : UDPCAPD_IDLE_MS * 1000000ll};
+			.tv_nsec = busy ? coalesce_us * 1000ll : UDPCAPD_IDLE_MS * 1000000ll};
 		struct io_uring_cqe *cqe;
 		unsigned head, seen = 0;
 		int recycled = 0;
@@ -254,7 +255,8 @@ int udpcapd_uring_run(struct udpcapd_thread *t)
 		for (i = 0; i < t->nsocks; i++)
 			if (t->socks[i].rearm && (r = arm(&u, t, i)) < 0)
 				goto out;
-		r = io_uring_submit_and_wait_timeout(&u.ring, &cqe, busy ? batch : 1, &ts, NULL);
+		r = io_uring_submit_and_wait_timeout(&u.ring, &cqe, busy && coalesce_us ? batch : 1,
+						     &ts, NULL);
 		if (r < 0 && r != -ETIME && r != -EINTR) {
 			log_error("receiver %u: io_uring wait: %s", t->idx, strerror(-r));
 			goto out;

@@ -50,6 +50,7 @@ static unsigned refuse_changes(const struct udpcap_config *o, const struct udpca
 	REFUSE(o->receive.batch != n->receive.batch, "[receive] batch");
 	REFUSE(o->receive.rcvbuf != n->receive.rcvbuf, "[receive] rcvbuf");
 	REFUSE(o->receive.threads != n->receive.threads, "[receive] threads");
+	REFUSE(o->receive.coalesce_us != n->receive.coalesce_us, "[receive] coalesce_us");
 	REFUSE(o->receive.cpu_count != n->receive.cpu_count ||
 		       (o->receive.cpu_count &&
 			memcmp(o->receive.cpus, n->receive.cpus,

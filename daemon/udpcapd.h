@@ -26,12 +26,12 @@
 /* How long a receiver waits before re-checking for shutdown (and socket drops). */
 #define UDPCAPD_IDLE_MS 100
 /*
- * After a short batch, how long a receiver lets datagrams accumulate before
- * reading again: at moderate rates most of the cost is wake-ups, and this
- * turns one wake-up per datagram or two into one per batch. The latency it
- * adds is bounded by this; the socket buffer absorbs the datagrams.
+ * [receive] coalesce_us: after a short batch, how long a receiver lets
+ * datagrams accumulate before reading again. At moderate rates most of the
+ * cost is wake-ups, and this turns one wake-up per datagram or two into one
+ * per batch. The latency it adds is bounded by it; the socket buffer
+ * absorbs the datagrams meanwhile. 0 turns it off.
  */
-#define UDPCAPD_COALESCE_US 200
 
 /* What a listener accepts; immutable once published, replaced whole on reload. */
 struct udpcapd_filter {

@@ -388,6 +388,7 @@ static int config_defaults(struct udpcap_config *cfg)
 	cfg->receive.backend = UDPCAP_BACKEND_RECVMMSG;
 	cfg->receive.batch = 64;
 	cfg->receive.rcvbuf = 16ull << 20;
+	cfg->receive.coalesce_us = 200;
 	cfg->steering.mode = UDPCAP_STEERING_AUTO;
 	cfg->steering.hash = UDPCAP_HASH_5TUPLE;
 	cfg->control.socket = strdup(UDPCAP_DEFAULT_CONTROL_SOCKET);

@@ -232,10 +232,19 @@ bad:
 	return ERR("cpus = '%s' is not a CPU list (e.g. 0-3,6)", v);
 }
 
+static const char *receive_coalesce(struct cfg *c, const char *v, char *err, size_t errlen)
+{
+	if (parse_uint(v, 0, 10000, &c->config->receive.coalesce_us) < 0)
+		return ERR("coalesce_us = '%s' is not a number of microseconds from 0 (off) to 10000",
+			   v);
+	return NULL;
+}
+
 static const struct cfg_keyword receive_keys[] = {
 	{"backend", receive_backend, false}, {"batch", receive_batch, false},
 	{"rcvbuf", receive_rcvbuf, false},   {"threads", receive_threads, false},
-	{"cpus", receive_cpus, false},	     {NULL, NULL, false},
+	{"cpus", receive_cpus, false},	     {"coalesce_us", receive_coalesce, false},
+	{NULL, NULL, false},
 };
 
 /* ---------------------------------------------------------- [steering] */

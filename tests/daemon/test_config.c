@@ -93,6 +93,7 @@ static void test_full(void **state)
 		"rcvbuf = 4M\n"
 		"threads = 2\n"
 		"cpus = 0-1, 3\n"
+		"coalesce_us = 0\n"
 		"[steering]\n"
 		"mode = cbpf\n"
 		"hash = ip-pair\n"
@@ -130,13 +131,14 @@ static void test_full(void **state)
 	assert_int_equal(cfg->receive.cpus[0], 0);
 	assert_int_equal(cfg->receive.cpus[1], 1);
 	assert_int_equal(cfg->receive.cpus[2], 3);
+	assert_int_equal(cfg->receive.coalesce_us, 0);
 	assert_int_equal(cfg->steering.mode, UDPCAP_STEERING_CBPF);
 	assert_int_equal(cfg->steering.hash, UDPCAP_HASH_IP_PAIR);
 	assert_int_equal(cfg->listener_count, 2);
 	a = &cfg->listeners[0];
 	b = &cfg->listeners[1];
 	assert_string_equal(a->name, "a");
-	assert_int_equal(a->line, 18);
+	assert_int_equal(a->line, 19);
 	assert_int_equal(a->addr.ss_family, AF_INET);
 	assert_int_equal(ntohs(((const struct sockaddr_in *)&a->addr)->sin_port), 4789);
 	assert_int_equal(a->encap.type, UDPCAP_ENCAP_VXLAN);
@@ -178,6 +180,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg->receive.rcvbuf, 16u << 20);
 	assert_int_equal(cfg->receive.threads, 0);
 	assert_int_equal(cfg->receive.cpu_count, 0);
+	assert_int_equal(cfg->receive.coalesce_us, 200);
 	assert_int_equal(cfg->steering.mode, UDPCAP_STEERING_AUTO);
 	assert_int_equal(cfg->steering.hash, UDPCAP_HASH_5TUPLE);
 	assert_int_equal(cfg->listeners[0].encap.type, UDPCAP_ENCAP_VXLAN);
@@ -261,6 +264,10 @@ static void test_receive(void **state)
 	expect_errors("[receive]\nrcvbuf = 2G\ncpus = 3-1\n" LISTENER,
 		      "t.conf:2: rcvbuf = '2G' is out of range (4K to 1G)",
 		      "t.conf:3: cpus = '3-1': CPU range must be ascending and below 1024", NULL);
+	expect_errors("[receive]\ncoalesce_us = 20000\n" LISTENER,
+		      "t.conf:2: coalesce_us = '20000' is not a number of microseconds from 0 "
+		      "(off) to 10000",
+		      NULL);
 	expect_errors("[receive]\ncpus = one\n" LISTENER,
 		      "t.conf:2: cpus = 'one' is not a CPU list (e.g. 0-3,6)", NULL);
 }

@@ -74,6 +74,7 @@ struct udpcap_config {
 		unsigned threads;	/* 0 = min(rings, CPUs) */
 		int *cpus;		/* CPU list for pinning; NULL/0 = none */
 		size_t cpu_count;
+		unsigned coalesce_us;	/* after a short batch, wait this long; default 200, 0 = off */
 	} receive;
 
 	struct {
