@@ -117,11 +117,12 @@ class Daemon:
 
     def stats(self, timeout=30):
         """Ask for a stats line with SIGUSR1 and parse it into a dict."""
-        before = self.read_log().count(' stats uptime_ms=')
+        before = len([l for l in self.read_log().split('\n')[:-1] if ' stats uptime_ms=' in l])
         self.proc.send_signal(signal.SIGUSR1)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            lines = [l for l in self.read_log().splitlines() if ' stats uptime_ms=' in l]
+            # Only complete lines: the daemon may be half-way through writing one.
+            lines = [l for l in self.read_log().split('\n')[:-1] if ' stats uptime_ms=' in l]
             if len(lines) > before:
                 out = {}
                 for tok in lines[-1].split(' stats ', 1)[1].split():

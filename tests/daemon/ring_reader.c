@@ -3,7 +3,8 @@
  * Test helper (not a test): attach to a ring as its consumer and print
  * every record as one line, "ts_ns caplen origlen linktype flags vxlan_vni
  * geneve_vni HEXDATA", until MAX records or TIMEOUT_MS without a record;
- * then "END count". Usage: ring_reader DIR NAME MAX TIMEOUT_MS
+ * then "END count". "ATTACHED" goes to stderr once it holds the ring.
+ * Usage: ring_reader DIR NAME MAX TIMEOUT_MS
  */
 #include <errno.h>
 #include <stdio.h>
@@ -30,6 +31,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ring_reader: open %s/%s: %s\n", argv[1], argv[2], strerror(-r));
 		return 1;
 	}
+	/* Tell a test that waits for it that we hold the ring now. */
+	fprintf(stderr, "ATTACHED\n");
+	fflush(stderr);
 	while (n < max) {
 		struct udpcap_pkt p;
 		uint32_t i;

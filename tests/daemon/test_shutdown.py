@@ -44,7 +44,8 @@ def main():
         st = d.wait_accounted(s.sent)
         # A consumer attached during shutdown drains what is left, then sees EOF.
         reader = subprocess.Popen([h.RING_READER, d.ring_dir, 'w-0', '1000000', '5000'],
-                                  stdout=subprocess.PIPE, text=True)
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        h.eq(reader.stderr.readline(), 'ATTACHED\n', 'consumer attached before SIGTERM')
         rc = d.stop(signal.SIGTERM)
         out, _ = reader.communicate(timeout=60)
         h.eq(rc, 0, 'SIGTERM exit status')
