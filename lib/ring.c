@@ -48,6 +48,16 @@ struct udpcap_ring {
 	char *path, *wake_path;
 };
 
+/*
+ * The private counters, prod_pub and cons have one writer, the producer
+ * thread; udpcap_ring__stats() may read them from another (the daemon's
+ * stats thread). Relaxed atomic access keeps that free of data races; a
+ * snapshot of several counters need not be consistent.
+ */
+#define PRIV_SET(field, v) __atomic_store_n(&(field), (v), __ATOMIC_RELAXED)
+#define PRIV_ADD(field, v) PRIV_SET(field, (field) + (v))
+#define PRIV_GET(field) __atomic_load_n(&(field), __ATOMIC_RELAXED)
+
 /* Relaxed stores: informational mirrors of private counters for consumers
  * and udpcapctl; nothing orders against them. */
 static void mirror_counters(struct udpcap_ring *r)
@@ -121,12 +131,12 @@ static void refresh_cons(struct udpcap_ring *r)
 	if (c == r->cons)
 		return;
 	if (!(c & 7) && c - r->cons <= r->prod_pub - r->cons) {
-		r->cons = c;
+		PRIV_SET(r->cons, c);
 		return;
 	}
-	r->st.resets++;
-	r->st.reset_packets += count_records(r, r->cons, r->prod_pub);
-	r->cons = r->prod_pub;
+	PRIV_ADD(r->st.resets, 1);
+	PRIV_ADD(r->st.reset_packets, count_records(r, r->cons, r->prod_pub));
+	PRIV_SET(r->cons, r->prod_pub);
 	/* Release: pairs with the consumer's acquire load of cons in refill(). */
 	shm_store_release(&r->shm->cons, r->prod_pub);
 	mirror_counters(r);
@@ -134,8 +144,8 @@ static void refresh_cons(struct udpcap_ring *r)
 
 static void count_full(struct udpcap_ring *r, uint32_t origlen)
 {
-	r->st.full_packets++;
-	r->st.full_bytes += origlen;
+	PRIV_ADD(r->st.full_packets, 1);
+	PRIV_ADD(r->st.full_bytes, origlen);
 	shm_store_relaxed(&r->shm->full_packets, r->st.full_packets);
 	shm_store_relaxed(&r->shm->full_bytes, r->st.full_bytes);
 }
@@ -221,9 +231,9 @@ UDPCAP_API void udpcap_ring__publish(struct udpcap_ring *r)
 	/* Release, partner of the consumer's load-acquire of prod in
 	 * refill()/prepare_wait(): the records are visible before the index. */
 	shm_store_release(&h->prod, r->prod);
-	r->prod_pub = r->prod;
-	r->st.written_packets += r->pend_packets;
-	r->st.written_bytes += r->pend_bytes;
+	PRIV_SET(r->prod_pub, r->prod);
+	PRIV_ADD(r->st.written_packets, r->pend_packets);
+	PRIV_ADD(r->st.written_bytes, r->pend_bytes);
 	r->pend_packets = r->pend_bytes = 0;
 	shm_store_relaxed(&h->written_packets, r->st.written_packets);
 	shm_store_relaxed(&h->written_bytes, r->st.written_bytes);
@@ -243,7 +253,7 @@ UDPCAP_API void udpcap_ring__publish(struct udpcap_ring *r)
 
 UDPCAP_API void udpcap_ring__add_upstream_drops(struct udpcap_ring *r, uint64_t packets)
 {
-	r->st.upstream_drops += packets;
+	PRIV_ADD(r->st.upstream_drops, packets);
 	shm_store_relaxed(&r->shm->upstream_drops, r->st.upstream_drops);
 }
 
@@ -251,18 +261,19 @@ UDPCAP_API int udpcap_ring__stats(const struct udpcap_ring *r, struct udpcap_rin
 {
 	/* Relaxed: a snapshot, validated like any consumer value. */
 	uint64_t c = shm_load_relaxed(&r->shm->cons);
+	uint64_t valid = PRIV_GET(r->cons), pub = PRIV_GET(r->prod_pub);
 
-	if ((c & 7) || c - r->cons > r->prod_pub - r->cons)
-		c = r->cons;
+	if ((c & 7) || c - valid > pub - valid)
+		c = valid;
 	*ret = (struct udpcap_ring_stats){
-		.written_packets = r->st.written_packets,
-		.written_bytes = r->st.written_bytes,
-		.full_packets = r->st.full_packets,
-		.full_bytes = r->st.full_bytes,
-		.resets = r->st.resets,
-		.reset_packets = r->st.reset_packets,
+		.written_packets = PRIV_GET(r->st.written_packets),
+		.written_bytes = PRIV_GET(r->st.written_bytes),
+		.full_packets = PRIV_GET(r->st.full_packets),
+		.full_bytes = PRIV_GET(r->st.full_bytes),
+		.resets = PRIV_GET(r->st.resets),
+		.reset_packets = PRIV_GET(r->st.reset_packets),
 		.capacity = r->cap,
-		.used = r->prod_pub - c,
+		.used = pub - c,
 		.generation = r->generation,
 		.consumer_pid = ring_lock_holder(r->fd, r->shm),
 	};
