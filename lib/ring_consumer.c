@@ -47,7 +47,8 @@ struct udpcap_consumer {
 	uint64_t flushed; /* last value stored to shm->cons */
 	uint32_t unflushed;
 	uint64_t bad_prod; /* an unusable producer index already reported */
-	int64_t spin_ns;
+	int64_t spin_ns;   /* the most prepare_wait() watches (0: never) */
+	int64_t spin_cur;  /* what it watches now: adapts to the traffic */
 	int wake_fd;
 	char *path;
 	struct udpcap_consumer_stats st;
@@ -362,15 +363,21 @@ static inline void cpu_relax(void)
 }
 
 /*
- * Before announcing sleep, watch the producer index for a few microseconds:
- * under steady traffic the next batch usually lands within that time, and
+ * Before announcing sleep, watch the producer index for a while: under
+ * steady traffic the next batch usually lands within microseconds, and
  * catching it here saves both sides a system call (the producer's write(2)
- * to the FIFO, our poll(2) and read(2)). An idle consumer pays this once
- * per wake-up.
+ * to the FIFO, our poll(2) and read(2)). The watch adapts: each one that
+ * ends empty-handed halves the next (down to a quarter-microsecond probe),
+ * each that catches records doubles it (up to spin_ns). So sparse traffic
+ * (say one packet per 100 us) costs no spinning, and an idle consumer pays
+ * a few probes and then sleeps.
  */
+#define SPIN_NS_PROBE 250
+
 static bool spin_for_records(struct udpcap_consumer *c)
 {
 	struct timespec t0, t;
+	int64_t elapsed;
 
 	if (c->spin_ns <= 0)
 		return false;
@@ -378,13 +385,20 @@ static bool spin_for_records(struct udpcap_consumer *c)
 	for (;;) {
 		for (int i = 0; i < 32; i++) {
 			/* Acquire, partner of the store-release in publish(). */
-			if (readable(c, shm_load_acquire(&c->a.shm->prod)))
+			if (readable(c, shm_load_acquire(&c->a.shm->prod))) {
+				c->spin_cur = c->spin_cur * 2 < c->spin_ns ? c->spin_cur * 2
+									     : c->spin_ns;
 				return true;
+			}
 			cpu_relax();
 		}
 		clock_gettime(CLOCK_MONOTONIC, &t);
-		if ((t.tv_sec - t0.tv_sec) * 1000000000 + (t.tv_nsec - t0.tv_nsec) > c->spin_ns)
+		elapsed = (t.tv_sec - t0.tv_sec) * 1000000000 + (t.tv_nsec - t0.tv_nsec);
+		if (elapsed > c->spin_cur) {
+			c->spin_cur = c->spin_cur / 2 > SPIN_NS_PROBE ? c->spin_cur / 2
+								       : SPIN_NS_PROBE;
 			return false;
+		}
 	}
 }
 
@@ -526,6 +540,7 @@ UDPCAP_API int udpcap_consumer__open(const char *ring, const struct udpcap_consu
 	if (!c)
 		return -ENOMEM;
 	c->spin_ns = spin_us == 0 ? SPIN_NS_DEFAULT : (int64_t)spin_us * 1000;
+	c->spin_cur = c->spin_ns;
 	c->a.fd = c->wake_fd = -1;
 	err = ring_path(ring, dir, &c->path);
 	if (err)

@@ -196,7 +196,8 @@ UDPCAP_API int udpcap_consumer__fd(const struct udpcap_consumer *c);
 /*
  * Sleep protocol: call prepare_wait() before poll()ing the fd. It returns
  * 0 if it is safe to sleep, 1 if records arrived meanwhile or the ring is
- * closed (don't sleep). It first watches the ring for ~20 us (opts.spin_us),
+ * closed (don't sleep). It first watches the ring for up to 20 us
+ * (opts.spin_us; adaptive: shorter after watches that caught nothing),
  * which under steady traffic saves both sides their system calls. After waking (or
  * timing out), finish_wait() clears the announcement and drains the fd.
  * A wake-up can be spurious (a stale byte); a lost one cannot happen.
