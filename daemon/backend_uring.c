@@ -112,8 +112,8 @@ static int uring_init(struct uring_rx *u, struct udpcapd_thread *t)
 		return -ENOMEM;
 
 	/* Each CQE holds a buffer, plus one end-of-multishot per socket; >= SQ size. */
-	r = setup_ring(&u->ring, 64, u->nbufs * 2 + t->nsocks * 2 < 128 ? 128
-							       : u->nbufs * 2 + t->nsocks * 2);
+	r = setup_ring(&u->ring, 64,
+		       u->nbufs * 2 + t->nsocks * 2 < 128 ? 128 : u->nbufs * 2 + t->nsocks * 2);
 	if (r < 0)
 		return r;
 	u->ring_ok = true;
@@ -182,8 +182,7 @@ static void complete(struct uring_rx *u, struct udpcapd_thread *t, struct io_uri
 	if (!(cqe->flags & IORING_CQE_F_BUFFER)) {
 		if (cqe->res == -ENOBUFS)
 			udpcapd_counter_add(&t->uring_enobufs, 1);
-		else if (cqe->res < 0 && cqe->res != -EINTR &&
-			 cqe->res != -ECANCELED)
+		else if (cqe->res < 0 && cqe->res != -EINTR && cqe->res != -ECANCELED)
 			log_warning("io_uring recvmsg on listener %s ring %u: %s", s->l->name,
 				    s->ring, strerror(-cqe->res));
 		return;
@@ -245,8 +244,8 @@ int udpcapd_uring_run(struct udpcapd_thread *t)
 		 * batch rather than per datagram (with DEFER_TASKRUN the kernel
 		 * does not even wake this thread before that).
 		 */
-		struct __kernel_timespec ts = {
-			.tv_nsec = busy ? coalesce_us * 1000ll : UDPCAPD_IDLE_MS * 1000000ll};
+		struct __kernel_timespec ts = {.tv_nsec = busy ? coalesce_us * 1000ll
+							       : UDPCAPD_IDLE_MS * 1000000ll};
 		struct io_uring_cqe *cqe;
 		unsigned head, seen = 0;
 		int recycled = 0;
@@ -269,7 +268,8 @@ int udpcapd_uring_run(struct udpcapd_thread *t)
 			continue;
 		}
 		busy = true;
-		io_uring_for_each_cqe(&u.ring, head, cqe) {
+		io_uring_for_each_cqe(&u.ring, head, cqe)
+		{
 			complete(&u, t, cqe, &now, &recycled);
 			seen++;
 		}

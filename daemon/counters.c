@@ -22,6 +22,6 @@ const char *udpcapd_drop_name(enum udpcapd_drop drop)
 	}
 	if (drop >= UDPCAPD_DROP_DECAP_FIRST && drop < UDPCAPD_DROP__COUNT)
 		return udpcap_decap_reason_str(
-			(enum udpcap_decap_reason)(drop - UDPCAPD_DROP_DECAP_FIRST + 1));
+		    (enum udpcap_decap_reason)(drop - UDPCAPD_DROP_DECAP_FIRST + 1));
 	return NULL;
 }

@@ -89,8 +89,7 @@ static inline void udpcapd_cell_write_end(struct udpcapd_counters *c)
  * after many tries (a writer stuck mid-batch cannot happen, but a reader
  * must never hang) and returns the last, possibly torn, copy.
  */
-static inline void udpcapd_cell_read(const struct udpcapd_counters *c,
-				     struct udpcapd_counters *ret)
+static inline void udpcapd_cell_read(const struct udpcapd_counters *c, struct udpcapd_counters *ret)
 {
 	unsigned tries, i;
 

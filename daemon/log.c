@@ -19,9 +19,8 @@
 static int log_level = LOG_INFO;
 
 static const char *const level_names[] = {
-	[LOG_EMERG] = "emerg", [LOG_ALERT] = "alert",	[LOG_CRIT] = "crit",
-	[LOG_ERR] = "error",   [LOG_WARNING] = "warning", [LOG_NOTICE] = "notice",
-	[LOG_INFO] = "info",   [LOG_DEBUG] = "debug",
+    [LOG_EMERG] = "emerg",     [LOG_ALERT] = "alert",	[LOG_CRIT] = "crit", [LOG_ERR] = "error",
+    [LOG_WARNING] = "warning", [LOG_NOTICE] = "notice", [LOG_INFO] = "info", [LOG_DEBUG] = "debug",
 };
 
 void udpcapd_log_set_level(int level)
@@ -83,7 +82,8 @@ void udpcapd_log(int level, const char *fmt, ...)
 
 		clock_gettime(CLOCK_REALTIME, &ts);
 		gmtime_r(&ts.tv_sec, &tm);
-		r = snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ udpcapd[%d] %s: ",
+		r = snprintf(buf, sizeof(buf),
+			     "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ udpcapd[%d] %s: ",
 			     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
 			     tm.tm_sec, ts.tv_nsec / 1000000, (int)getpid(),
 			     level >= 0 && level <= LOG_DEBUG ? level_names[level] : "?");

@@ -276,12 +276,9 @@ out:
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"check-config", no_argument, NULL, 't'},
-		{"ready-fd", required_argument, NULL, 'R'},
-		{"version", no_argument, NULL, 'V'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'},	{"check-config", no_argument, NULL, 't'},
+	    {"ready-fd", required_argument, NULL, 'R'}, {"version", no_argument, NULL, 'V'},
+	    {"help", no_argument, NULL, 'h'},		{NULL, 0, NULL, 0},
 	};
 	struct udpcapd d = {.config_path = UDPCAP_DEFAULT_CONFIG, .ready_fd = -1};
 	bool check = false;
@@ -300,8 +297,10 @@ int main(int argc, char **argv)
 			long fd = strtol(optarg, &end, 10);
 
 			if (*end || end == optarg || fd < 3 || fd > 65535) {
-				fprintf(stderr, "udpcapd: --ready-fd '%s' is not a descriptor "
-						"number (3 or above)\n", optarg);
+				fprintf(stderr,
+					"udpcapd: --ready-fd '%s' is not a descriptor "
+					"number (3 or above)\n",
+					optarg);
 				return 2;
 			}
 			d.ready_fd = (int)fd;
@@ -319,8 +318,9 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "udpcapd: unexpected argument '%s'\n"
-				"Try 'udpcapd --help' for more information.\n",
+		fprintf(stderr,
+			"udpcapd: unexpected argument '%s'\n"
+			"Try 'udpcapd --help' for more information.\n",
 			argv[optind]);
 		return 2;
 	}

@@ -102,7 +102,8 @@ int udpcapd_threads_start(struct udpcapd *d)
 
 		t->d = d;
 		t->idx = i;
-		t->cpu = cfg->receive.cpu_count ? cfg->receive.cpus[i % cfg->receive.cpu_count] : -1;
+		t->cpu =
+		    cfg->receive.cpu_count ? cfg->receive.cpus[i % cfg->receive.cpu_count] : -1;
 		t->socks = calloc((size_t)rings * d->nlisteners, sizeof(*t->socks));
 		if (!t->socks)
 			return -ENOMEM;

@@ -31,14 +31,14 @@ static unsigned refuse_changes(const struct udpcap_config *o, const struct udpca
 	unsigned refused = 0;
 	size_t i, j;
 
-#define REFUSE(cond, key)                                                                  \
-	do {                                                                               \
-		if (cond) {                                                                \
-			log_warning("reload: %s changed; that needs a restart, keeping the " \
-				    "running value",                                      \
-				    key);                                                  \
-			refused++;                                                         \
-		}                                                                          \
+#define REFUSE(cond, key)                                                                          \
+	do {                                                                                       \
+		if (cond) {                                                                        \
+			log_warning("reload: %s changed; that needs a restart, keeping the "       \
+				    "running value",                                               \
+				    key);                                                          \
+			refused++;                                                                 \
+		}                                                                                  \
 	} while (0)
 
 	REFUSE(o->rings.count != n->rings.count, "[rings] count");
@@ -51,11 +51,11 @@ static unsigned refuse_changes(const struct udpcap_config *o, const struct udpca
 	REFUSE(o->receive.rcvbuf != n->receive.rcvbuf, "[receive] rcvbuf");
 	REFUSE(o->receive.threads != n->receive.threads, "[receive] threads");
 	REFUSE(o->receive.coalesce_us != n->receive.coalesce_us, "[receive] coalesce_us");
-	REFUSE(o->receive.cpu_count != n->receive.cpu_count ||
-		       (o->receive.cpu_count &&
-			memcmp(o->receive.cpus, n->receive.cpus,
-			       o->receive.cpu_count * sizeof(*o->receive.cpus))),
-	       "[receive] cpus");
+	REFUSE(
+	    o->receive.cpu_count != n->receive.cpu_count ||
+		(o->receive.cpu_count && memcmp(o->receive.cpus, n->receive.cpus,
+						o->receive.cpu_count * sizeof(*o->receive.cpus))),
+	    "[receive] cpus");
 	REFUSE(o->steering.mode != n->steering.mode, "[steering] mode");
 	REFUSE(o->steering.hash != n->steering.hash, "[steering] hash");
 	REFUSE(!str_eq(o->control.socket, n->control.socket), "[control] socket");

@@ -89,7 +89,7 @@ int udpcapd_rings_create(struct udpcapd *d)
 {
 	const struct udpcap_config *cfg = d->config;
 	struct udpcap_ring_create_opts opts = {
-		.sz = sizeof(opts), .group = (gid_t)-1, .mode = 0660, .linktype = 0};
+	    .sz = sizeof(opts), .group = (gid_t)-1, .mode = 0660, .linktype = 0};
 	unsigned i;
 	int r;
 
@@ -117,7 +117,8 @@ int udpcapd_rings_create(struct udpcapd *d)
 		return r;
 	}
 	for (i = 0; i < d->nrings; i++) {
-		r = udpcapd_ring_name(cfg->rings.name, i, d->ring_names[i], sizeof(d->ring_names[i]));
+		r = udpcapd_ring_name(cfg->rings.name, i, d->ring_names[i],
+				      sizeof(d->ring_names[i]));
 		if (r < 0) {
 			log_error("ring name from pattern %s is too long", cfg->rings.name);
 			return r;

@@ -18,11 +18,10 @@
 #include "udpcapd.h"
 
 /* Control buffer: SCM_TIMESTAMPNS + SO_RXQ_OVFL, with room to spare. */
-#define UDPCAPD_CMSG_LEN                                                                   \
-	(CMSG_SPACE(sizeof(struct timespec)) + CMSG_SPACE(sizeof(uint32_t)) + 64)
+#define UDPCAPD_CMSG_LEN (CMSG_SPACE(sizeof(struct timespec)) + CMSG_SPACE(sizeof(uint32_t)) + 64)
 
 struct udpcapd_rx_meta {
-	uint64_t ts_ns;	  /* 0: no kernel timestamp */
+	uint64_t ts_ns; /* 0: no kernel timestamp */
 	uint32_t sk_drops;
 	bool has_drops;
 };
@@ -109,8 +108,8 @@ static inline void udpcapd_rx_one(struct udpcapd_sock *s, const struct udpcapd_f
 	r = udpcap_decap(&s->l->encap, payload, len, &dc);
 	if (__builtin_expect(r != UDPCAP_DECAP_OK, 0)) {
 		udpcapd_rx_drop(cnt, (unsigned)r < UDPCAP_DECAP__COUNT
-					     ? udpcapd_drop_from_decap(r)
-					     : udpcapd_drop_from_decap(UDPCAP_DECAP_EMPTY));
+					 ? udpcapd_drop_from_decap(r)
+					 : udpcapd_drop_from_decap(UDPCAP_DECAP_EMPTY));
 		return;
 	}
 	if (f->vni_count && !udpcapd_rx_vni_ok(f, &dc)) {
@@ -121,8 +120,9 @@ static inline void udpcapd_rx_one(struct udpcapd_sock *s, const struct udpcapd_f
 	meta.caplen = dc.inner_len;
 	meta.origlen = dc.inner_len;
 	meta.linktype = dc.linktype;
-	meta.flags = (uint16_t)(((dc.flags & UDPCAP_DECAP_F_VXLAN_VNI) ? UDPCAP_PKT_F_VXLAN_VNI : 0) |
-				((dc.flags & UDPCAP_DECAP_F_GENEVE_VNI) ? UDPCAP_PKT_F_GENEVE_VNI : 0));
+	meta.flags =
+	    (uint16_t)(((dc.flags & UDPCAP_DECAP_F_VXLAN_VNI) ? UDPCAP_PKT_F_VXLAN_VNI : 0) |
+		       ((dc.flags & UDPCAP_DECAP_F_GENEVE_VNI) ? UDPCAP_PKT_F_GENEVE_VNI : 0));
 	meta.vxlan_vni = dc.vxlan_vni;
 	meta.geneve_vni = dc.geneve_vni;
 	meta.reserved = 0;
@@ -164,4 +164,3 @@ static inline bool udpcapd_rx_stopping(const struct udpcapd_thread *t)
 }
 
 #endif /* UDPCAPD_RX_H */
-

@@ -56,8 +56,7 @@ static void set_rcvbuf(int fd, uint64_t want, const char *listener, bool *warned
 		*warned = true;
 		log_warning("listener %s: receive buffer is %d bytes, not the %llu asked for "
 			    "(rcvbuf =); raise the limit with: sysctl -w net.core.rmem_max=%llu",
-			    listener, got / 2, (unsigned long long)want,
-			    (unsigned long long)want);
+			    listener, got / 2, (unsigned long long)want, (unsigned long long)want);
 	}
 }
 
@@ -69,7 +68,8 @@ static int open_one(struct udpcapd *d, struct udpcapd_listener *l, int *ret_fd, 
 	if (fd < 0)
 		return -errno;
 	if ((r = setopt_int(fd, SOL_SOCKET, SO_REUSEPORT, 1)) < 0 ||
-	    (l->addr.ss_family == AF_INET6 && (r = setopt_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1)) < 0) ||
+	    (l->addr.ss_family == AF_INET6 &&
+	     (r = setopt_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1)) < 0) ||
 	    (r = setopt_int(fd, SOL_SOCKET, SO_TIMESTAMPNS, 1)) < 0 ||
 	    (r = setopt_int(fd, SOL_SOCKET, SO_RXQ_OVFL, 1)) < 0) {
 		close(fd);
@@ -95,7 +95,7 @@ static void adopt_bound_port(struct udpcapd_listener *l, int fd)
 		return;
 	if (ss.ss_family == AF_INET6)
 		((struct sockaddr_in6 *)&l->addr)->sin6_port =
-			((struct sockaddr_in6 *)&ss)->sin6_port;
+		    ((struct sockaddr_in6 *)&ss)->sin6_port;
 	else
 		((struct sockaddr_in *)&l->addr)->sin_port = ((struct sockaddr_in *)&ss)->sin_port;
 }
@@ -118,8 +118,8 @@ static int open_listener(struct udpcapd *d, unsigned li)
 		r = open_one(d, l, &l->fds[i], &warned);
 		if (r < 0) {
 			format_addr(&l->addr, l->listen, sizeof(l->listen));
-			log_error("listener %s: cannot bind socket %u of %u on %s: %s", l->name,
-				  i, d->nrings, l->listen, strerror(-r));
+			log_error("listener %s: cannot bind socket %u of %u on %s: %s", l->name, i,
+				  d->nrings, l->listen, strerror(-r));
 			return r;
 		}
 		if (i == 0)
@@ -129,8 +129,8 @@ static int open_listener(struct udpcapd *d, unsigned li)
 	d->config->listeners[li].addr = l->addr;
 	format_addr(&l->addr, l->listen, sizeof(l->listen));
 
-	r = udpcapd_steering_attach(d->config->steering.mode, cl, d->config->steering.hash,
-				    l->fds, d->nrings, &l->steering, why, sizeof(why));
+	r = udpcapd_steering_attach(d->config->steering.mode, cl, d->config->steering.hash, l->fds,
+				    d->nrings, &l->steering, why, sizeof(why));
 	if (r < 0) {
 		log_error("listener %s: steering mode %s failed: %s", l->name,
 			  udpcapd_steering_mode_name(d->config->steering.mode),

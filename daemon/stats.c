@@ -138,7 +138,8 @@ static void __attribute__((format(printf, 2, 3))) put(struct linebuf *b, const c
 	}
 }
 
-static void put_counters(struct linebuf *b, const char *scope, const struct udpcapd_stats_counters *c)
+static void put_counters(struct linebuf *b, const char *scope,
+			 const struct udpcapd_stats_counters *c)
 {
 	unsigned i;
 
@@ -167,13 +168,13 @@ void udpcapd_stats_log(struct udpcapd *d)
 		log_error("stats: out of memory");
 		return;
 	}
-	for (i = 0; i < d->nthreads; i++)
-	{
+	for (i = 0; i < d->nthreads; i++) {
 		fallbacks += __atomic_load_n(&d->threads[i].ts_fallbacks, __ATOMIC_RELAXED);
 		enobufs += __atomic_load_n(&d->threads[i].uring_enobufs, __ATOMIC_RELAXED);
 	}
-	put(&b, "stats uptime_ms=%llu backend=%s steering=%s hash=%s ts_fallbacks=%llu "
-		"uring_enobufs=%llu",
+	put(&b,
+	    "stats uptime_ms=%llu backend=%s steering=%s hash=%s ts_fallbacks=%llu "
+	    "uring_enobufs=%llu",
 	    (unsigned long long)(s.uptime_ns / 1000000), s.backend, s.steering, s.hash,
 	    (unsigned long long)fallbacks, (unsigned long long)enobufs);
 	put_counters(&b, "total", &s.totals);

@@ -72,12 +72,12 @@ struct udpcapd_thread {
 	int cpu; /* -1: not pinned */
 	struct udpcapd_sock *socks;
 	unsigned nsocks;
-	uint64_t quiescent; /* __atomic: bumped when holding no filter pointer */
-	uint64_t ts_fallbacks; /* __atomic: datagrams without a kernel timestamp */
+	uint64_t quiescent;	/* __atomic: bumped when holding no filter pointer */
+	uint64_t ts_fallbacks;	/* __atomic: datagrams without a kernel timestamp */
 	uint64_t uring_enobufs; /* __atomic: multishot ended for want of buffers, re-armed */
-	bool exited;	    /* __atomic */
-	int init;	    /* __atomic: 0 starting, 1 receiving, -errno set-up failed */
-	int error;	    /* backend failure (-errno), for the log */
+	bool exited;		/* __atomic */
+	int init;		/* __atomic: 0 starting, 1 receiving, -errno set-up failed */
+	int error;		/* backend failure (-errno), for the log */
 };
 
 struct udpcapd {

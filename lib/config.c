@@ -170,8 +170,9 @@ static void section_begin(struct cfg *c, char *inside)
 		}
 		for (i = 0; i < cfg->listener_count; i++) {
 			if (!strcmp(cfg->listeners[i].name, arg)) {
-				cfg_error(c, c->lineno, "duplicate [listener %s] (first at line %u)",
-					  arg, cfg->listeners[i].line);
+				cfg_error(c, c->lineno,
+					  "duplicate [listener %s] (first at line %u)", arg,
+					  cfg->listeners[i].line);
 				return;
 			}
 		}
@@ -216,8 +217,10 @@ static char *cfg_reader(char *str, int num, void *stream)
 		len--;
 	}
 	if (len >= (size_t)num - 1) {
-		cfg_error(c, c->lineno, "line is too long (max %d characters); split allow = "
-			  "and vni = lists over several lines", num - 2);
+		cfg_error(c, c->lineno,
+			  "line is too long (max %d characters); split allow = "
+			  "and vni = lists over several lines",
+			  num - 2);
 		str[0] = '\n';
 		str[1] = '\0';
 		return str;
@@ -280,8 +283,8 @@ static int cfg_handler(void *user, const char *section, const char *name, const 
 		if (!strcasecmp(k->name, name))
 			break;
 	if (!k->name) {
-		const char *near = nearest(name, &c->section->keys[0].name,
-					   sizeof(c->section->keys[0]));
+		const char *near =
+		    nearest(name, &c->section->keys[0].name, sizeof(c->section->keys[0]));
 		char where[96];
 
 		if (c->listener)

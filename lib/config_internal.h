@@ -50,7 +50,7 @@ struct cfg {
 	/* the section being read: NULL before the first one or after an unknown one */
 	const struct cfg_section *section;
 	struct udpcap_config_listener *listener;
-	bool bad_section; /* the last header was reported as wrong */
+	bool bad_section;		  /* the last header was reported as wrong */
 	unsigned key_lines[CFG_MAX_KEYS]; /* line of each key of this section instance */
 	unsigned section_seen[8];	  /* first line of each singleton section */
 	unsigned threads_line, count_line;
@@ -63,6 +63,6 @@ extern const struct cfg_section cfg_sections[];
 int cfg_parse_ulong(const char *text, unsigned long max, unsigned long *ret);
 
 void cfg_error(struct cfg *c, unsigned line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 #endif /* UDPCAP_CONFIG_INTERNAL_H */

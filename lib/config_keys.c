@@ -117,8 +117,8 @@ static const char *rings_name(struct cfg *c, const char *v, char *err, size_t er
 			d++;
 			p++;
 		} else {
-			return ERR("name = '%s' may contain only one %%d conversion (found '%%%c')", v,
-				   p[1] ? p[1] : ' ');
+			return ERR("name = '%s' may contain only one %%d conversion (found '%%%c')",
+				   v, p[1] ? p[1] : ' ');
 		}
 	}
 	if (d != 1)
@@ -127,8 +127,8 @@ static const char *rings_name(struct cfg *c, const char *v, char *err, size_t er
 }
 
 static const struct cfg_keyword rings_keys[] = {
-	{"count", rings_count, false}, {"size", rings_size, false},   {"dir", rings_dir, false},
-	{"group", rings_group, false}, {"name", rings_name, false},   {NULL, NULL, false},
+    {"count", rings_count, false}, {"size", rings_size, false}, {"dir", rings_dir, false},
+    {"group", rings_group, false}, {"name", rings_name, false}, {NULL, NULL, false},
 };
 
 /* ----------------------------------------------------------- [receive] */
@@ -235,16 +235,19 @@ bad:
 static const char *receive_coalesce(struct cfg *c, const char *v, char *err, size_t errlen)
 {
 	if (parse_uint(v, 0, 10000, &c->config->receive.coalesce_us) < 0)
-		return ERR("coalesce_us = '%s' is not a number of microseconds from 0 (off) to 10000",
-			   v);
+		return ERR(
+		    "coalesce_us = '%s' is not a number of microseconds from 0 (off) to 10000", v);
 	return NULL;
 }
 
 static const struct cfg_keyword receive_keys[] = {
-	{"backend", receive_backend, false}, {"batch", receive_batch, false},
-	{"rcvbuf", receive_rcvbuf, false},   {"threads", receive_threads, false},
-	{"cpus", receive_cpus, false},	     {"coalesce_us", receive_coalesce, false},
-	{NULL, NULL, false},
+    {"backend", receive_backend, false},
+    {"batch", receive_batch, false},
+    {"rcvbuf", receive_rcvbuf, false},
+    {"threads", receive_threads, false},
+    {"cpus", receive_cpus, false},
+    {"coalesce_us", receive_coalesce, false},
+    {NULL, NULL, false},
 };
 
 /* ---------------------------------------------------------- [steering] */
@@ -275,9 +278,9 @@ static const char *steering_hash(struct cfg *c, const char *v, char *err, size_t
 }
 
 static const struct cfg_keyword steering_keys[] = {
-	{"mode", steering_mode, false},
-	{"hash", steering_hash, false},
-	{NULL, NULL, false},
+    {"mode", steering_mode, false},
+    {"hash", steering_hash, false},
+    {NULL, NULL, false},
 };
 
 /* ------------------------------------------------------ [listener NAME] */
@@ -410,8 +413,8 @@ static const char *listener_vni(struct cfg *c, const char *v, char *err, size_t 
 		if (hi - lo + 1 + l->vni_count > UDPCAP_CONFIG_MAX_VNI)
 			return ERR("vni = lists more than %u VNIs", UDPCAP_CONFIG_MAX_VNI);
 		{
-			uint32_t *tmp = realloc(l->vni, (l->vni_count + hi - lo + 1) *
-								sizeof(*tmp));
+			uint32_t *tmp =
+			    realloc(l->vni, (l->vni_count + hi - lo + 1) * sizeof(*tmp));
 
 			if (!tmp) {
 				c->oom = true;
@@ -433,9 +436,9 @@ static const char *listener_vni(struct cfg *c, const char *v, char *err, size_t 
 }
 
 static const struct cfg_keyword listener_keys[] = {
-	{"listen", listener_listen, false}, {"encap", listener_encap, false},
-	{"dlt", listener_dlt, false},	    {"allow", listener_allow, true},
-	{"vni", listener_vni, true},	    {NULL, NULL, false},
+    {"listen", listener_listen, false}, {"encap", listener_encap, false},
+    {"dlt", listener_dlt, false},	{"allow", listener_allow, true},
+    {"vni", listener_vni, true},	{NULL, NULL, false},
 };
 
 /* ----------------------------------------------------------- [control] */
@@ -469,10 +472,10 @@ static const char *control_mode(struct cfg *c, const char *v, char *err, size_t 
 }
 
 static const struct cfg_keyword control_keys[] = {
-	{"socket", control_socket, false},
-	{"group", control_group, false},
-	{"mode", control_mode, false},
-	{NULL, NULL, false},
+    {"socket", control_socket, false},
+    {"group", control_group, false},
+    {"mode", control_mode, false},
+    {NULL, NULL, false},
 };
 
 /* ----------------------------------------------------------- [metrics] */
@@ -490,8 +493,8 @@ static const char *metrics_listen(struct cfg *c, const char *v, char *err, size_
 }
 
 static const struct cfg_keyword metrics_keys[] = {
-	{"listen", metrics_listen, false},
-	{NULL, NULL, false},
+    {"listen", metrics_listen, false},
+    {NULL, NULL, false},
 };
 
 /* --------------------------------------------------------------- [log] */
@@ -508,13 +511,13 @@ static const char *log_level(struct cfg *c, const char *v, char *err, size_t err
 }
 
 static const struct cfg_keyword log_keys[] = {
-	{"level", log_level, false},
-	{NULL, NULL, false},
+    {"level", log_level, false},
+    {NULL, NULL, false},
 };
 
 const struct cfg_section cfg_sections[] = {
-	{"rings", rings_keys, false},	  {"receive", receive_keys, false},
-	{"steering", steering_keys, false}, {"listener", listener_keys, true},
-	{"control", control_keys, false}, {"metrics", metrics_keys, false},
-	{"log", log_keys, false},	  {NULL, NULL, false},
+    {"rings", rings_keys, false},	{"receive", receive_keys, false},
+    {"steering", steering_keys, false}, {"listener", listener_keys, true},
+    {"control", control_keys, false},	{"metrics", metrics_keys, false},
+    {"log", log_keys, false},		{NULL, NULL, false},
 };

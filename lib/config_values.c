@@ -266,10 +266,10 @@ static const struct {
 	const char *name;
 	uint16_t linktype;
 } linktypes[] = {
-	{"en10mb", UDPCAP_LINKTYPE_EN10MB},
-	{"ethernet", UDPCAP_LINKTYPE_EN10MB},
-	{"raw", UDPCAP_LINKTYPE_RAW},
-	{"ppp", UDPCAP_LINKTYPE_PPP},
+    {"en10mb", UDPCAP_LINKTYPE_EN10MB},
+    {"ethernet", UDPCAP_LINKTYPE_EN10MB},
+    {"raw", UDPCAP_LINKTYPE_RAW},
+    {"ppp", UDPCAP_LINKTYPE_PPP},
 };
 
 UDPCAP_API int udpcap_parse_linktype(const char *text, uint16_t *ret_linktype)

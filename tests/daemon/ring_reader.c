@@ -43,7 +43,8 @@ int main(int argc, char **argv)
 			udpcap_consumer__release(c);
 			r = udpcap_consumer__wait(c, (int)timeout_ms);
 			if (r == 0) {
-				/* Woken or timed out: one more look, then give up if still empty. */
+				/* Woken or timed out: one more look, then give up if still empty.
+				 */
 				r = udpcap_consumer__next(c, &p);
 				if (r == 0)
 					break;

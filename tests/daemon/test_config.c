@@ -78,44 +78,43 @@ static struct udpcap_config *parse_ok(const char *text)
 
 static void test_full(void **state)
 {
-	struct udpcap_config *cfg = parse_ok(
-		"; comment\n"
-		"# another\n"
-		"[rings]\n"
-		"count = 3 ; inline comment\n"
-		"size = 3M\n"
-		"dir = /tmp/rings\n"
-		"group = udpcap\n"
-		"name = ring%%-%d\n"
-		"[receive]\n"
-		"backend = io_uring\n"
-		"batch = 128\n"
-		"rcvbuf = 4M\n"
-		"threads = 2\n"
-		"cpus = 0-1, 3\n"
-		"coalesce_us = 0\n"
-		"[steering]\n"
-		"mode = cbpf\n"
-		"hash = ip-pair\n"
-		"[listener a]\n"
-		"  listen = 0.0.0.0:4789\n"
-		"encap = vxlan\n"
-		"allow = 10.0.0.0/8, 192.168.1.7\n"
-		"allow = fd00::/8\n"
-		"vni = 300, 100-102\n"
-		"vni = 101\n"
-		"[listener b-2]\n"
-		"listen = [::1]:6081\n"
-		"encap = skip=16\n"
-		"dlt = raw\n"
-		"[control]\n"
-		"socket = /tmp/c.sock\n"
-		"group = wheel\n"
-		"mode = 0640\n"
-		"[metrics]\n"
-		"listen = 127.0.0.1:9754\n"
-		"[log]\n"
-		"level = debug\n");
+	struct udpcap_config *cfg = parse_ok("; comment\n"
+					     "# another\n"
+					     "[rings]\n"
+					     "count = 3 ; inline comment\n"
+					     "size = 3M\n"
+					     "dir = /tmp/rings\n"
+					     "group = udpcap\n"
+					     "name = ring%%-%d\n"
+					     "[receive]\n"
+					     "backend = io_uring\n"
+					     "batch = 128\n"
+					     "rcvbuf = 4M\n"
+					     "threads = 2\n"
+					     "cpus = 0-1, 3\n"
+					     "coalesce_us = 0\n"
+					     "[steering]\n"
+					     "mode = cbpf\n"
+					     "hash = ip-pair\n"
+					     "[listener a]\n"
+					     "  listen = 0.0.0.0:4789\n"
+					     "encap = vxlan\n"
+					     "allow = 10.0.0.0/8, 192.168.1.7\n"
+					     "allow = fd00::/8\n"
+					     "vni = 300, 100-102\n"
+					     "vni = 101\n"
+					     "[listener b-2]\n"
+					     "listen = [::1]:6081\n"
+					     "encap = skip=16\n"
+					     "dlt = raw\n"
+					     "[control]\n"
+					     "socket = /tmp/c.sock\n"
+					     "group = wheel\n"
+					     "mode = 0640\n"
+					     "[metrics]\n"
+					     "listen = 127.0.0.1:9754\n"
+					     "[log]\n"
+					     "level = debug\n");
 	const struct udpcap_config_listener *a, *b;
 
 	assert_int_equal(cfg->rings.count, 3);
@@ -205,8 +204,7 @@ static void test_unknown(void **state)
 	expect_errors(LISTENER "lisen = 1.2.3.4:5\n",
 		      "t.conf:3: unknown key 'lisen' in [listener vx]; did you mean 'listen'?",
 		      NULL);
-	expect_errors("count = 4\n" LISTENER, "t.conf:1: key 'count' outside of any section",
-		      NULL);
+	expect_errors("count = 4\n" LISTENER, "t.conf:1: key 'count' outside of any section", NULL);
 }
 
 static void test_all_errors_reported(void **state)
@@ -256,7 +254,8 @@ static void test_rings(void **state)
 	expect_errors("[rings]\ndir = relative\n" LISTENER,
 		      "t.conf:2: dir = 'relative' must be an absolute path", NULL);
 	expect_errors("[rings]\ncount = 2\n[receive]\nthreads = 3\n" LISTENER,
-		      "t.conf:4: threads = 3 is more than the 2 rings; a ring has one thread", NULL);
+		      "t.conf:4: threads = 3 is more than the 2 rings; a ring has one thread",
+		      NULL);
 }
 
 static void test_receive(void **state)
@@ -277,8 +276,9 @@ static void test_listeners(void **state)
 	expect_errors("[listener]\nlisten = 1.2.3.4:5\n",
 		      "t.conf:1: [listener] needs a name: [listener NAME]",
 		      "t.conf:2: no [listener NAME] section; at least one is required", NULL);
-	expect_errors("[listener a b]\n", "t.conf:1: listener name 'a b' may contain only "
-					  "letters, digits, '-', '_' and '.'",
+	expect_errors("[listener a b]\n",
+		      "t.conf:1: listener name 'a b' may contain only "
+		      "letters, digits, '-', '_' and '.'",
 		      "t.conf:1: no [listener NAME] section; at least one is required", NULL);
 	expect_errors("[listener a]\nencap = vxlan\n",
 		      "t.conf:1: [listener a] has no listen = ADDRESS:PORT", NULL);
@@ -358,8 +358,7 @@ static void test_filters(void **state)
 		      NULL);
 	expect_errors(LISTENER "vni = 1, two\n",
 		      "t.conf:3: vni = '1, two' is not a list of VNIs (e.g. 100, 200-210)", NULL);
-	expect_errors(LISTENER "vni = 0-2000\n", "t.conf:3: vni = lists more than 1024 VNIs",
-		      NULL);
+	expect_errors(LISTENER "vni = 0-2000\n", "t.conf:3: vni = lists more than 1024 VNIs", NULL);
 	{
 		struct udpcap_config *cfg = parse_ok(LISTENER "vni = 0, 16777215\n");
 
@@ -380,8 +379,9 @@ static void test_syntax(void **state)
 	expect_errors("[rings\n" LISTENER, "t.conf:1: section header has no closing ']'", NULL);
 	expect_errors("[rings]\njust words\n" LISTENER,
 		      "t.conf:2: expected 'key = value' or '[section]'", NULL);
-	expect_errors("[rings x]\n" LISTENER, "t.conf:1: section [rings] takes no name "
-					      "(found 'x')",
+	expect_errors("[rings x]\n" LISTENER,
+		      "t.conf:1: section [rings] takes no name "
+		      "(found 'x')",
 		      NULL);
 	snprintf(longline, sizeof(longline), LISTENER "allow = %0300d\n", 0);
 	expect_errors(longline,
@@ -478,12 +478,12 @@ static void test_values(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_full),	   cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_unknown),	   cmocka_unit_test(test_all_errors_reported),
-		cmocka_unit_test(test_rings),	   cmocka_unit_test(test_receive),
-		cmocka_unit_test(test_listeners),  cmocka_unit_test(test_encap),
-		cmocka_unit_test(test_filters),	   cmocka_unit_test(test_syntax),
-		cmocka_unit_test(test_load),	   cmocka_unit_test(test_values),
+	    cmocka_unit_test(test_full),      cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_unknown),   cmocka_unit_test(test_all_errors_reported),
+	    cmocka_unit_test(test_rings),     cmocka_unit_test(test_receive),
+	    cmocka_unit_test(test_listeners), cmocka_unit_test(test_encap),
+	    cmocka_unit_test(test_filters),   cmocka_unit_test(test_syntax),
+	    cmocka_unit_test(test_load),      cmocka_unit_test(test_values),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
