@@ -6,7 +6,7 @@
  * packets and bytes; reserve/commit may commit less than reserved; a
  * closed ring drains then returns -EPIPE; caplen limits; a second consumer
  * is refused (-EBUSY) and named; the file has the requested mode and
- * group; udpcap_ring_info() reads the header (and does not block on the
+ * group and carries the ring's link type; udpcap_ring_info() reads the header (and does not block on the
  * wake-up FIFO); a corrupt record gives
  * -EBADMSG and the consumer resynchronises; a corrupt consumer index makes
  * the producer reset the ring, counting the discarded records exactly, and
@@ -248,7 +248,11 @@ static void test_mode_group(void **state)
 		o.group = g->gr_gid;
 	else
 		fprintf(stderr, "note: not root or no nogroup/daemon group: group not changed\n");
+	o.linktype = UDPCAP_LINKTYPE_RAW;
 	assert_int_equal(udpcap_ring__create(dir, "mg", SMALL, &o, &r), 0);
+	struct udpcap_consumer *c = rt_open_consumer(dir, "mg");
+	assert_int_equal(udpcap_consumer__linktype(c), UDPCAP_LINKTYPE_RAW);
+	udpcap_consumer__close(c);
 	snprintf(path, sizeof(path), "%s/mg", dir);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0660);
