@@ -28,6 +28,17 @@ static const char *set_string(struct cfg *c, char **dst, const char *value)
 	return NULL;
 }
 
+/* Index of @value in the NULL-terminated @names (any case), or -1. */
+static int choose(const char *value, const char *const *names)
+{
+	int i;
+
+	for (i = 0; names[i]; i++)
+		if (!strcasecmp(value, names[i]))
+			return i;
+	return -1;
+}
+
 /* Empty means "not set" (NULL): the default applies. */
 static const char *set_optional_string(struct cfg *c, char **dst, const char *value)
 {
@@ -135,12 +146,12 @@ static const struct cfg_keyword rings_keys[] = {
 
 static const char *receive_backend(struct cfg *c, const char *v, char *err, size_t errlen)
 {
-	if (!strcasecmp(v, "recvmmsg"))
-		c->config->receive.backend = UDPCAP_BACKEND_RECVMMSG;
-	else if (!strcasecmp(v, "io_uring"))
-		c->config->receive.backend = UDPCAP_BACKEND_IO_URING;
-	else
+	static const char *const names[] = {"recvmmsg", "io_uring", NULL}; /* enum order */
+	int i = choose(v, names);
+
+	if (i < 0)
 		return ERR("backend = '%s' is not one of recvmmsg, io_uring", v);
+	c->config->receive.backend = (enum udpcap_backend)i;
 	return NULL;
 }
 
@@ -254,26 +265,25 @@ static const struct cfg_keyword receive_keys[] = {
 
 static const char *steering_mode(struct cfg *c, const char *v, char *err, size_t errlen)
 {
-	static const char *const names[] = {"auto", "ebpf", "cbpf", "kernel"};
-	unsigned i;
+	static const char *const names[] = {"auto", "ebpf", "cbpf", "kernel",
+					    NULL}; /* enum order */
+	int i = choose(v, names);
 
-	for (i = 0; i < 4; i++) {
-		if (!strcasecmp(v, names[i])) {
-			c->config->steering.mode = (enum udpcap_steering)i;
-			return NULL;
-		}
-	}
-	return ERR("mode = '%s' is not one of auto, ebpf, cbpf, kernel", v);
+	if (i < 0)
+		return ERR("mode = '%s' is not one of auto, ebpf, cbpf, kernel", v);
+	c->config->steering.mode = (enum udpcap_steering)i;
+	return NULL;
 }
 
 static const char *steering_hash(struct cfg *c, const char *v, char *err, size_t errlen)
 {
-	if (!strcasecmp(v, "5-tuple"))
-		c->config->steering.hash = UDPCAP_HASH_5TUPLE;
-	else if (!strcasecmp(v, "ip-pair"))
-		c->config->steering.hash = UDPCAP_HASH_IP_PAIR;
-	else
+	static const char *const names[] = {"5-tuple", "ip-pair", NULL};
+	static const enum udpcap_hash_mode modes[] = {UDPCAP_HASH_5TUPLE, UDPCAP_HASH_IP_PAIR};
+	int i = choose(v, names);
+
+	if (i < 0)
 		return ERR("hash = '%s' is not one of 5-tuple, ip-pair", v);
+	c->config->steering.hash = modes[i];
 	return NULL;
 }
 
@@ -501,13 +511,12 @@ static const struct cfg_keyword metrics_keys[] = {
 
 static const char *log_level(struct cfg *c, const char *v, char *err, size_t errlen)
 {
-	static const char *const levels[] = {"error", "warning", "notice", "info", "debug"};
-	unsigned i;
+	static const char *const levels[] = {"error", "warning", "notice", "info", "debug", NULL};
+	int i = choose(v, levels);
 
-	for (i = 0; i < 5; i++)
-		if (!strcasecmp(v, levels[i]))
-			return set_string(c, &c->config->log.level, levels[i]);
-	return ERR("level = '%s' is not one of error, warning, notice, info, debug", v);
+	if (i < 0)
+		return ERR("level = '%s' is not one of error, warning, notice, info, debug", v);
+	return set_string(c, &c->config->log.level, levels[i]);
 }
 
 static const struct cfg_keyword log_keys[] = {
