@@ -36,10 +36,10 @@ enum udpcapd_drop {
 };
 
 struct udpcapd_counters {
-	uint64_t seq;	    /* odd while the owner is updating the cell */
-	uint64_t received;  /* datagrams read from the socket */
-	uint64_t delivered; /* records written into the ring */
-	uint64_t bytes;	    /* delivered packet bytes (caplen) */
+	uint64_t seq;		 /* odd while the owner is updating the cell */
+	uint64_t received;	 /* datagrams read from the socket */
+	uint64_t delivered;	 /* records written into the ring */
+	uint64_t bytes;		 /* delivered packet bytes (caplen) */
 	uint64_t received_bytes; /* UDP payload bytes read (at most 9216 per datagram) */
 	uint64_t drops[UDPCAPD_DROP__COUNT];
 } __attribute__((aligned(64)));
