@@ -4,7 +4,10 @@
  * One socket, one thread, recvmmsg() in batches into 9216-byte buffers
  * (udpcapd's datagram limit), counting packets and nothing else.
  *
- * Usage: bare_recv HOST PORT [RCVBUF_BYTES [BATCH]]
+ * Usage: bare_recv HOST PORT [RCVBUF_BYTES [BATCH [COALESCE_US]]]
+ * COALESCE_US > 0: after a batch shorter than BATCH, sleep that long before
+ * the next recvmmsg(), as udpcapd's [receive] coalesce_us does - the baseline
+ * for what the daemon adds per packet when both batch alike.
  * Prints "ready PORT" once bound; on SIGINT/SIGTERM prints one JSON line
  * {"packets":N,"bytes":B,"socket_drops":D} and exits.
  */
@@ -17,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #define BUF_SIZE 9216
@@ -41,15 +45,17 @@ int main(int argc, char **argv)
 	socklen_t sl;
 	uint64_t packets = 0, bytes = 0;
 	uint32_t drops = 0;
-	int fd, rcvbuf, batch = 64, one = 1;
+	int fd, rcvbuf, batch = 64, one = 1, coalesce_us = 0;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: bare_recv HOST PORT [RCVBUF_BYTES [BATCH]]\n");
+		fprintf(stderr, "usage: bare_recv HOST PORT [RCVBUF_BYTES [BATCH [COALESCE_US]]]\n");
 		return 2;
 	}
 	rcvbuf = argc > 3 ? atoi(argv[3]) : 16 << 20;
 	if (argc > 4)
 		batch = atoi(argv[4]);
+	if (argc > 5)
+		coalesce_us = atoi(argv[5]);
 	if (batch < 1 || batch > MAX_BATCH) {
 		fprintf(stderr, "bare_recv: batch 1..%d\n", MAX_BATCH);
 		return 2;
@@ -109,6 +115,11 @@ int main(int argc, char **argv)
 					memcpy(&drops, CMSG_DATA(c), sizeof(drops));
 		}
 		packets += (uint64_t)n;
+		if (coalesce_us > 0 && n < batch) {
+			struct timespec ts = { .tv_nsec = coalesce_us * 1000L };
+
+			nanosleep(&ts, NULL);
+		}
 	}
 	printf("{\"packets\":%lu,\"bytes\":%lu,\"socket_drops\":%u}\n", (unsigned long)packets,
 	       (unsigned long)bytes, drops);

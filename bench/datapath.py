@@ -6,7 +6,9 @@ receive backend, against a bare recvmmsg receiver that only counts packets
 
 The sender is udpcapctl replay (one socket, sendmmsg batches of 64) sending
 VXLAN with 100 B inner UDP payloads over 1024 inner flows. udpcapd runs with
-2 rings and a udpcapctl dump -w /dev/null draining each. Two loads:
+2 rings and a udpcapctl dump -w /dev/null draining each. The baseline is the plain bare receiver; a second bare row sleeps 200 us
+after a short batch like udpcapd's coalesce_us, to show the daemon's own
+cost when both batch alike. Two loads:
   max    - the sender as fast as it goes (the same sender for every receiver)
   paced  - --rate at a fraction of the slowest receiver's max-load rate
 udpcapd runs with [receive] threads = 0 (a thread per ring) and threads = 1.
@@ -80,9 +82,9 @@ def send(h, pcap, to, packets, rate):
     return h.replay(pcap, to, "vxlan", args)
 
 
-def run_bare(h, bare, pcap, packets, rate):
+def run_bare(h, bare, pcap, packets, rate, coalesce_us=0):
     port = h.free_udp_port()
-    p = subprocess.Popen([bare, "127.0.0.1", str(port), str(16 << 20), "64"],
+    p = subprocess.Popen([bare, "127.0.0.1", str(port), str(16 << 20), "64", str(coalesce_us)],
                          stdout=subprocess.PIPE, text=True)
     if not p.stdout.readline().startswith("ready"):
         sys.exit("bare_recv did not start")
@@ -161,7 +163,9 @@ def main():
     pcap = os.path.join(tmp, "flows.pcap")
     make_pcap(h, pcap)
 
-    receivers = [("bare recvmmsg", lambda rate: run_bare(h, bare, pcap, a.packets, rate))]
+    receivers = [("bare recvmmsg", lambda rate: run_bare(h, bare, pcap, a.packets, rate)),
+                 ("bare +coalesce 200us",
+                  lambda rate: run_bare(h, bare, pcap, a.packets, rate, 200))]
     for b in a.backends.split(","):
         for t in (int(x) for x in a.threads.split(",")):
             receivers.append((f"udpcapd {b} t={t}",
@@ -201,7 +205,10 @@ def main():
                   f"{per:>9.0f} {ratio:>7.2f} {r['received'] / max(r['switches'], 1):>9.1f} "
                   f"{sysper:>13.0f}"
                   + (f"  drops by reason {r['drop_reasons']}" if r.get("drop_reasons") else ""))
-    print("\nt=0: [receive] threads = 0 (one receiver thread per ring, the default); t=1: one "
+    print("\nbare +coalesce: the bare receiver sleeping 200 us after a short batch, as udpcapd "
+          "does by default\n(coalesce_us = 200): the like-for-like baseline for udpcapd's own "
+          "per-packet work.")
+    print("t=0: [receive] threads = 0 (one receiver thread per ring, the default); t=1: one "
           "thread owns both rings' sockets.\npkts/wake: packets per context switch of the "
           "receiver (its batching). system ns/pkt counts every process on the machine.\n"
           "targets: udpcapd recvmmsg <= 1.10 x bare, io_uring <= 0.95 x bare, "
