@@ -23,6 +23,7 @@
 #include <udpcap/ring.h>
 
 #include "ctl.h"
+#include "udpcap-build.h"
 
 #define SNAPLEN 65535
 #define RELEASE_EVERY 64
@@ -89,7 +90,7 @@ static void usage(FILE *out)
 		"\n"
 		"Exit status: 0 ok, 1 failure, 2 usage error, 4 permission denied, 5 no such\n"
 		"ring, 6 another consumer holds the ring.\n",
-		"/dev/shm/udpcapd");
+		UDPCAP_DEFAULT_RING_DIR);
 }
 
 static int parse_linktype(const char *s, uint16_t *ret)
@@ -241,7 +242,7 @@ static int open_output(struct dump_state *s, uint16_t linktype)
 /* Map udpcap_consumer__open()'s error to a message and an exit status. */
 static int open_error(const struct dump_args *a, const struct udpcap_consumer_opts *o, int r)
 {
-	const char *dir = a->dir ? a->dir : "/dev/shm/udpcapd";
+	const char *dir = a->dir ? a->dir : UDPCAP_DEFAULT_RING_DIR;
 	pid_t holder;
 
 	switch (r) {

@@ -214,6 +214,39 @@ static void test_flow_hash_direction(void **state)
 	assert_int_not_equal(replay_flow_hash(&a), replay_flow_hash(&a_raw));
 }
 
+/* Linux cooked (v1, v2) and BSD loopback captures give the bare IP packet. */
+static void test_linktypes(void **state)
+{
+	uint8_t sll[16 + sizeof(ip6_udp)] = { 0 }, sll2[20 + sizeof(ip6_udp)] = { 0 };
+	uint8_t null[4 + sizeof(ip6_udp)] = { 30, 0, 0, 0 };
+	struct pcapio_frame f;
+	size_t off, len;
+
+	(void)state;
+	sll[14] = 0x86, sll[15] = 0xdd;
+	memcpy(sll + 16, ip6_udp, sizeof(ip6_udp));
+	sll2[0] = 0x86, sll2[1] = 0xdd;
+	memcpy(sll2 + 20, ip6_udp, sizeof(ip6_udp));
+	memcpy(null + 4, ip6_udp, sizeof(ip6_udp));
+	f = frame(DLT_LINUX_SLL, sll, sizeof(sll));
+	assert_false(f.eth);
+	assert_int_equal(f.ethertype, PCAPIO_ETH_P_IPV6);
+	assert_int_equal(f.len, sizeof(ip6_udp));
+	assert_memory_equal(f.data, ip6_udp, sizeof(ip6_udp));
+	assert_int_equal(pcapio_udp_payload(&f, &off, &len), 0);
+	assert_int_equal(len, 4);
+	assert_memory_equal(f.data + off, "abcd", 4);
+	f = frame(276 /* DLT_LINUX_SLL2 */, sll2, sizeof(sll2));
+	assert_int_equal(f.ethertype, PCAPIO_ETH_P_IPV6);
+	assert_memory_equal(f.data, ip6_udp, sizeof(ip6_udp));
+	f = frame(DLT_NULL, null, sizeof(null));
+	assert_int_equal(f.ethertype, PCAPIO_ETH_P_IPV6);
+	assert_memory_equal(f.data, ip6_udp, sizeof(ip6_udp));
+	assert_int_equal(pcapio_frame_init(DLT_LINUX_SLL, sll, 15, &f), -EINVAL);
+	assert_true(pcapio_dlt_supported(DLT_RAW));
+	assert_false(pcapio_dlt_supported(DLT_IEEE802_11));
+}
+
 /* --as-is: Ethernet, VLAN tag, IPv6 with a hop-by-hop header, UDP, payload. */
 static void test_udp_payload(void **state)
 {
@@ -260,6 +293,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_flow_hash_direction),
 		cmocka_unit_test(test_udp_payload),
+		cmocka_unit_test(test_linktypes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
