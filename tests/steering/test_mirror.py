@@ -111,9 +111,13 @@ def run_mode(mode, udpcapd, udpcapctl, tmp):
             ok, tuples = (int(x) for x in sh("python3", "-c", CLIENT, ns=NS_C).split())
             time.sleep(1.5)  # let the last mirrored frames reach the rings
         finally:
+            # the daemon first: its rings close and the dumpers drain them, so
+            # a late frame (a retransmission, IPv6 neighbour discovery on the
+            # veths) is in a dump as well as in the daemon's final counters
+            rc = d.stop()
             files = dumpers.stop()
     finally:
-        rc = d.stop()
+        d.stop()  # idempotent: covers a failure before the dumpers started
     flows, split, used, packets = steerlib.analyse(files, lambda k: k[0] == 6 and PORT in (
         k[2], k[4]))
     st = d.final_stats()
