@@ -69,8 +69,9 @@ def run_phase(d, tmp, idx, label, path, encap, listener, expected, linktype, ove
     if res["packets"] != len(expected) + oversize or res["errors"] or res["skipped"]:
         h.fail(f"{label}: replay sent {res['packets']} of {len(expected) + oversize}: {res}")
     h.wait_until(lambda: sum(dm.count() for dm in dumps) >= len(expected), 30,
-                 f"{label}: {len(expected)} packets in the dumps "
-                 f"(have {sum(dm.count() for dm in dumps)}; daemon log:\n{d.log()})")
+                 lambda: f"{label}: {len(expected)} packets in the dumps "
+                 f"(have {sum(dm.count() for dm in dumps)}; daemon counters: "
+                 f"{(d.stats() or {}).get('totals')}; daemon log:\n{d.log()})")
     rings = []
     for dm in dumps:
         rc, err = dm.stop()

@@ -441,12 +441,13 @@ def replay(pcap, to, encap=None, extra=(), check=True):
 
 
 def wait_until(pred, timeout, what):
+    """WHAT: a string, or a callable giving one (evaluated on failure only)."""
     deadline = time.monotonic() + timeout * (3 if SANITIZED else 1)
     while time.monotonic() < deadline:
         if pred():
             return
         time.sleep(0.05)
-    fail(f"timed out waiting for {what}")
+    fail(f"timed out waiting for {what() if callable(what) else what}")
 
 
 def counters_total(stats):
