@@ -6,6 +6,7 @@
  * ring publish per batch.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@ struct mmsg_bufs {
 	struct mmsghdr *msgs;
 	struct iovec *iov;
 	struct sockaddr_storage *names;
+	bool want_names; /* source addresses are read only for allow-lists */
 	uint8_t *ctrl;
 	uint8_t *data;
 };
@@ -43,8 +45,8 @@ static void bufs_reset(struct mmsg_bufs *b, unsigned i)
 {
 	struct msghdr *mh = &b->msgs[i].msg_hdr;
 
-	mh->msg_name = &b->names[i];
-	mh->msg_namelen = sizeof(b->names[i]);
+	mh->msg_name = b->want_names ? &b->names[i] : NULL;
+	mh->msg_namelen = b->want_names ? sizeof(b->names[i]) : 0;
 	mh->msg_iov = &b->iov[i];
 	mh->msg_iovlen = 1;
 	mh->msg_control = b->ctrl + (size_t)i * UDPCAPD_CMSG_LEN;
@@ -58,6 +60,7 @@ static int bufs_init(struct mmsg_bufs *b, unsigned batch)
 
 	memset(b, 0, sizeof(*b));
 	b->batch = batch;
+	b->want_names = true;
 	b->msgs = calloc(batch, sizeof(*b->msgs));
 	b->iov = calloc(batch, sizeof(*b->iov));
 	b->names = calloc(batch, sizeof(*b->names));
@@ -87,14 +90,23 @@ static unsigned rx_batch(struct udpcapd_thread *t, struct udpcapd_sock *s, struc
 	uint64_t now = 0;
 	int n, i;
 
+	/*
+	 * acquire: pairs with the release in udpcapd_filters_swap(). Held until
+	 * this batch is processed; the caller's next quiescent point ends it.
+	 */
+	f = __atomic_load_n(&s->l->filter, __ATOMIC_ACQUIRE);
+	/* Copying out source addresses costs the kernel; skip it without an allow-list. */
+	if (b->want_names != (f->allow_count != 0)) {
+		b->want_names = f->allow_count != 0;
+		for (i = 0; i < (int)b->batch; i++)
+			bufs_reset(b, (unsigned)i);
+	}
 	n = recvmmsg(s->fd, b->msgs, b->batch, flags, NULL);
 	if (n <= 0) {
 		if (n < 0 && errno != EAGAIN && errno != EINTR && errno != ENOMEM)
 			log_warning("recvmmsg on listener %s ring %u: %m", s->l->name, s->ring);
 		return 0;
 	}
-	/* acquire: pairs with the release in udpcapd_filters_swap() */
-	f = __atomic_load_n(&s->l->filter, __ATOMIC_ACQUIRE);
 	udpcapd_cell_write_begin(s->cnt);
 	for (i = 0; i < n; i++) {
 		struct msghdr *mh = &b->msgs[i].msg_hdr;

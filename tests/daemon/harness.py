@@ -48,7 +48,10 @@ class Daemon:
         if not UDPCAPD or not os.access(UDPCAPD, os.X_OK):
             raise RuntimeError('UDPCAPD is not set to the built daemon')
         self.dir = tempfile.mkdtemp(prefix='udpcapd-test-')
-        self.ring_dir = os.path.join(self.dir, 'rings')
+        # Rings on tmpfs as in production (a private directory, never /dev/shm/udpcapd).
+        shm = '/dev/shm' if os.access('/dev/shm', os.W_OK) else None
+        self.shm_dir = tempfile.mkdtemp(prefix='udpcapd-test-', dir=shm) if shm else None
+        self.ring_dir = os.path.join(self.shm_dir or self.dir, 'rings')
         self.conf = os.path.join(self.dir, 'udpcapd.conf')
         self.log_path = os.path.join(self.dir, 'daemon.log')
         self.head = ('[rings]\ncount = %d\nsize = %s\ndir = %s\nname = w-%%d\n'
@@ -176,6 +179,8 @@ class Daemon:
             self.proc.kill()
             self.proc.wait()
         shutil.rmtree(self.dir, ignore_errors=True)
+        if self.shm_dir:
+            shutil.rmtree(self.shm_dir, ignore_errors=True)
 
 
 def accounting(s, scope='total'):
