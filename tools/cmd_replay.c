@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <json-c/json.h>
 #include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -623,6 +624,43 @@ out:
 	res->elapsed = now_s() - start;
 }
 
+/* One JSON object on stdout (json-c: file names may hold any byte). */
+static void report_json(const struct replay_args *a, const struct loaded *l,
+			const struct result *r, uint64_t skipped, double pps)
+{
+	struct json_object *o = json_object_new_object(), *why = json_object_new_object();
+	const struct {
+		const char *key;
+		uint64_t v;
+	} counts[] = {
+		{ "input_packets", l->input }, { "datagrams", l->n },  { "packets", r->packets },
+		{ "bytes", r->bytes },	       { "errors", r->errors }, { "skipped", skipped },
+	};
+
+	if (!o || !why) {
+		json_object_put(o);
+		json_object_put(why);
+		fprintf(stderr, "udpcapctl replay: out of memory\n");
+		return;
+	}
+	json_object_object_add(o, "file", json_object_new_string(a->file));
+	json_object_object_add(o, "to", json_object_new_string(a->to));
+	json_object_object_add(o, "encap", json_object_new_string(
+		a->as_is ? "as-is" : replay_encap_name(a->encap.type)));
+	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++)
+		json_object_object_add(o, counts[i].key, json_object_new_uint64(counts[i].v));
+	json_object_object_add(o, "elapsed_s", json_object_new_double(r->elapsed));
+	json_object_object_add(o, "pps", json_object_new_double(pps));
+	json_object_object_add(o, "timed_out", json_object_new_boolean(r->timed_out));
+	json_object_object_add(o, "interrupted", json_object_new_boolean(r->interrupted));
+	for (int i = 1; i < PCAPIO_SKIP__COUNT; i++)
+		json_object_object_add(why, pcapio_skip_name(i), json_object_new_uint64(l->skipped[i]));
+	json_object_object_add(why, "too_big", json_object_new_uint64(l->too_big));
+	json_object_object_add(o, "skipped_by_reason", why);
+	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+}
+
 static void report(const struct replay_args *a, const struct loaded *l, const struct result *r)
 {
 	double pps = r->elapsed > 0 ? (double)r->packets / r->elapsed : 0;
@@ -632,17 +670,7 @@ static void report(const struct replay_args *a, const struct loaded *l, const st
 	for (int i = 1; i < PCAPIO_SKIP__COUNT; i++)
 		skipped += l->skipped[i];
 	if (a->json) {
-		printf("{\"file\":\"%s\",\"to\":\"%s\",\"encap\":\"%s\",\"input_packets\":%" PRIu64
-		       ",\"datagrams\":%zu,\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
-		       ",\"errors\":%" PRIu64 ",\"skipped\":%" PRIu64
-		       ",\"elapsed_s\":%.6f,\"pps\":%.1f,\"timed_out\":%s,\"interrupted\":%s,"
-		       "\"skipped_by_reason\":{",
-		       a->file, a->to, a->as_is ? "as-is" : replay_encap_name(a->encap.type), l->input,
-		       l->n, r->packets, r->bytes, r->errors, skipped, r->elapsed, pps,
-		       r->timed_out ? "true" : "false", r->interrupted ? "true" : "false");
-		for (int i = 1; i < PCAPIO_SKIP__COUNT; i++)
-			printf("\"%s\":%" PRIu64 ",", pcapio_skip_name(i), l->skipped[i]);
-		printf("\"too_big\":%" PRIu64 "}}\n", l->too_big);
+		report_json(a, l, r, skipped, pps);
 		return;
 	}
 	printf("sent %" PRIu64 " packets (%" PRIu64 " bytes) to %s as %s in %.3f s, %.0f pps; "
