@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: BSD-3-Clause
-"""Proves the receive path end to end with one backend (argv[1]): three
-listeners at once (VXLAN on IPv4, GENEVE on IPv6, raw with an allow-list)
-on real loopback sockets; every datagram is delivered or counted under
+"""Proves the receive path end to end with one backend (argv[1]): four
+listeners at once (VXLAN on IPv4, GENEVE on IPv6, VXLAN on IPv6 whose
+allow-list excludes ::1, raw with an allow-list) on real loopback sockets; every datagram is delivered or counted under
 exactly one reason (allow-list, VNI filter, each malformed class, oversize
 > 9216 B truncated) with sent == delivered + sum(drops); a 9216 B jumbo is
 delivered; ring records carry the inner frame byte for byte, the link
@@ -27,6 +27,10 @@ vni = 42, 43
 [listener gv6]
 listen = [::1]:0
 encap = geneve
+[listener v6deny]
+listen = [::1]:0
+encap = vxlan
+allow = fd00::/8, 127.0.0.0/8
 [listener raw]
 listen = 127.0.0.1:0
 encap = raw
@@ -91,6 +95,7 @@ def run(d):
     s6.send(gv6, [h.geneve(5, h.inner_frame(1), version=1)] * 6)                 # geneve_version
     s6.send(gv6, [h.geneve(5, h.inner_frame(1), proto=0x1234)] * 5)              # geneve_proto
     s6.send(gv6, [b'\x00\x00\x65'] * 7)                                          # geneve_short
+    s6.send(d.ports['v6deny'], [h.vxlan(1, h.inner_frame(i)) for i in range(5)])  # not_allowed
 
     good_raw = []
     for i in range(n // 2):
@@ -109,7 +114,7 @@ def run(d):
     h.eq(st['total.drop.socket'], 0, 'socket drops (paced sender, 8M buffers)')
     h.eq(st['total.received'], sent, 'received == sent')
     h.accounting(st)
-    for name in ('vx', 'gv6', 'raw'):
+    for name in ('vx', 'gv6', 'v6deny', 'raw'):
         h.accounting(st, 'listener.' + name)
     for ring in d.rings:
         h.accounting(st, 'ring.' + ring)
@@ -125,6 +130,8 @@ def run(d):
     h.eq(st[L + 'drop.geneve_version'], 6, 'gv6 geneve_version')
     h.eq(st[L + 'drop.geneve_proto'], 5, 'gv6 geneve_proto')
     h.eq(st[L + 'drop.geneve_short'], 7, 'gv6 geneve_short')
+    h.eq(st['listener.v6deny.drop.not_allowed'], 5, 'IPv6 source outside an IPv6 allow-list')
+    h.eq(st['listener.v6deny.delivered'], 0, 'v6deny delivered')
     L = 'listener.raw.'
     h.eq(st[L + 'delivered'], n // 2, 'raw delivered')
     h.eq(st[L + 'drop.not_allowed'], 9, 'raw not_allowed')
