@@ -3,12 +3,13 @@
 """Proves the receive path end to end with one backend (argv[1]): four
 listeners at once (VXLAN on IPv4, GENEVE on IPv6, VXLAN on IPv6 whose
 allow-list excludes ::1, raw with an allow-list) on real loopback sockets;
-every datagram is delivered or counted under exactly one reason
-(allow-list, VNI filter, each malformed class, oversize > 9216 B truncated) with sent == delivered + sum(drops); a 9216 B jumbo is
-delivered; ring records carry the inner frame byte for byte, the link
-type, VNI flags and kernel timestamps that are monotonic per ring; then a
-seeded storm of random and mangled datagrams at every listener is fully
-accounted with the daemon still running."""
+every datagram is delivered or counted under exactly one reason (allow-list,
+VNI filter, each malformed class, oversize > 9216 B truncated) with
+sent == delivered + sum(drops); a 9216 B jumbo is delivered; ring records
+carry the inner frame byte for byte, the link type, VNI flags and kernel
+timestamps that are monotonic per ring; then a seeded storm of random and
+mangled datagrams at every listener is fully accounted with the daemon
+still running."""
 import os
 import socket
 import sys
