@@ -40,15 +40,16 @@ int main(int argc, char **argv)
 	static struct mmsghdr msgs[MAX_BATCH];
 	static struct iovec iov[MAX_BATCH];
 	static char ctrl[MAX_BATCH][64];
-	struct sigaction sa = { .sa_handler = on_signal }; /* no SA_RESTART: EINTR ends the wait */
-	struct sockaddr_storage ss = { 0 };
+	struct sigaction sa = {.sa_handler = on_signal}; /* no SA_RESTART: EINTR ends the wait */
+	struct sockaddr_storage ss = {0};
 	socklen_t sl;
 	uint64_t packets = 0, bytes = 0;
 	uint32_t drops = 0;
 	int fd, rcvbuf, batch = 64, one = 1, coalesce_us = 0;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: bare_recv HOST PORT [RCVBUF_BYTES [BATCH [COALESCE_US]]]\n");
+		fprintf(stderr,
+			"usage: bare_recv HOST PORT [RCVBUF_BYTES [BATCH [COALESCE_US]]]\n");
 		return 2;
 	}
 	rcvbuf = argc > 3 ? atoi(argv[3]) : 16 << 20;
@@ -83,7 +84,7 @@ int main(int argc, char **argv)
 	/* the kernel's drop count rides along with the data, no extra syscall */
 	setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one));
 	for (int i = 0; i < batch; i++) {
-		iov[i] = (struct iovec){ .iov_base = bufs[i], .iov_len = BUF_SIZE };
+		iov[i] = (struct iovec){.iov_base = bufs[i], .iov_len = BUF_SIZE};
 		msgs[i].msg_hdr.msg_iov = &iov[i];
 		msgs[i].msg_hdr.msg_iovlen = 1;
 	}
@@ -116,7 +117,7 @@ int main(int argc, char **argv)
 		}
 		packets += (uint64_t)n;
 		if (coalesce_us > 0 && n < batch) {
-			struct timespec ts = { .tv_nsec = coalesce_us * 1000L };
+			struct timespec ts = {.tv_nsec = coalesce_us * 1000L};
 
 			nanosleep(&ts, NULL);
 		}

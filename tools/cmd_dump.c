@@ -72,7 +72,8 @@ static void on_signal(int sig)
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: udpcapctl dump RING [-w FILE|-] [-c COUNT] [--dir RINGDIR] [--timeout SECONDS]\n"
+		"Usage: udpcapctl dump RING [-w FILE|-] [-c COUNT] [--dir RINGDIR] [--timeout "
+		"SECONDS]\n"
 		"\n"
 		"Attach to RING (a name like worker-0, or a path) as its consumer and write its\n"
 		"packets as a pcap file with nanosecond timestamps (tcpdump -r, tshark -r and\n"
@@ -99,9 +100,9 @@ static int parse_linktype(const char *s, uint16_t *ret)
 		const char *name;
 		uint16_t linktype;
 	} names[] = {
-		{ "en10mb", UDPCAP_LINKTYPE_EN10MB },
-		{ "raw", UDPCAP_LINKTYPE_RAW },
-		{ "ppp", UDPCAP_LINKTYPE_PPP },
+	    {"en10mb", UDPCAP_LINKTYPE_EN10MB},
+	    {"raw", UDPCAP_LINKTYPE_RAW},
+	    {"ppp", UDPCAP_LINKTYPE_PPP},
 	};
 	unsigned long v;
 	char *end;
@@ -124,19 +125,19 @@ static int parse_linktype(const char *s, uint16_t *ret)
 static int parse_args(int argc, char **argv, struct dump_args *a)
 {
 	static const struct option longopts[] = {
-		{ "write", required_argument, NULL, 'w' },
-		{ "count", required_argument, NULL, 'c' },
-		{ "dir", required_argument, NULL, 'd' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "linktype", required_argument, NULL, 'l' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+	    {"write", required_argument, NULL, 'w'},
+	    {"count", required_argument, NULL, 'c'},
+	    {"dir", required_argument, NULL, 'd'},
+	    {"timeout", required_argument, NULL, 't'},
+	    {"linktype", required_argument, NULL, 'l'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	unsigned long long v;
 	char *end;
 	int opt;
 
-	*a = (struct dump_args){ 0 };
+	*a = (struct dump_args){0};
 	optind = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":w:c:h", longopts, NULL)) != -1) {
@@ -162,17 +163,19 @@ static int parse_args(int argc, char **argv, struct dump_args *a)
 			a->timeout = strtod(optarg, &end);
 			if (errno || *end || end == optarg || !(a->timeout > 0) ||
 			    a->timeout > 31536000) {
-				fprintf(stderr, "udpcapctl dump: --timeout '%s': expected seconds > 0\n",
+				fprintf(stderr,
+					"udpcapctl dump: --timeout '%s': expected seconds > 0\n",
 					optarg);
 				return -EINVAL;
 			}
 			break;
 		case 'l':
 			if (parse_linktype(optarg, &a->linktype)) {
-				fprintf(stderr,
-					"udpcapctl dump: --linktype '%s': expected en10mb, raw, ppp or "
-					"a number 1..65535\n",
-					optarg);
+				fprintf(
+				    stderr,
+				    "udpcapctl dump: --linktype '%s': expected en10mb, raw, ppp or "
+				    "a number 1..65535\n",
+				    optarg);
 				return -EINVAL;
 			}
 			break;
@@ -189,7 +192,8 @@ static int parse_args(int argc, char **argv, struct dump_args *a)
 	}
 	if (optind + 1 != argc) {
 		fprintf(stderr, "udpcapctl dump: %s\n",
-			optind >= argc ? "which ring? give RING (e.g. worker-0)" : "give exactly one RING");
+			optind >= argc ? "which ring? give RING (e.g. worker-0)"
+				       : "give exactly one RING");
 		return -EINVAL;
 	}
 	a->ring = argv[optind];
@@ -258,7 +262,8 @@ static int open_error(const struct dump_args *a, const struct udpcap_consumer_op
 				"(a ring has one consumer at a time)\n",
 				a->ring, (int)holder);
 		else
-			fprintf(stderr, "udpcapctl dump: ring '%s' is busy: another consumer holds it\n",
+			fprintf(stderr,
+				"udpcapctl dump: ring '%s' is busy: another consumer holds it\n",
 				a->ring);
 		return CTL_EXIT_BUSY;
 	case -EACCES:
@@ -335,7 +340,7 @@ static int flush(struct dump_state *s)
  */
 static int reattach(struct dump_state *s, double deadline, const sigset_t *waitmask)
 {
-	struct timespec ts = { .tv_nsec = 100 * 1000000 };
+	struct timespec ts = {.tv_nsec = 100 * 1000000};
 	int r;
 
 	for (;;) {
@@ -345,8 +350,8 @@ static int reattach(struct dump_state *s, double deadline, const sigset_t *waitm
 			return 0;
 		}
 		if (r != -ENOENT && r != -ESTALE && r != -EAGAIN) {
-			fprintf(stderr, "udpcapctl dump: re-attaching to ring '%s': %s\n", s->a->ring,
-				strerror(-r));
+			fprintf(stderr, "udpcapctl dump: re-attaching to ring '%s': %s\n",
+				s->a->ring, strerror(-r));
 			return r;
 		}
 		if (stop_requested || (deadline && now_s() >= deadline))
@@ -375,7 +380,8 @@ static int capture(struct dump_state *s, const sigset_t *waitmask)
 			if (++pending >= RELEASE_EVERY) {
 				udpcap_consumer__release(s->c);
 				pending = 0;
-				/* under steady traffic there is no idle flush: notice errors here */
+				/* under steady traffic there is no idle flush: notice errors here
+				 */
 				if (s->dumper && ferror(pcap_dump_file(s->dumper)) && flush(s))
 					return -EIO;
 			}
@@ -385,7 +391,8 @@ static int capture(struct dump_state *s, const sigset_t *waitmask)
 		pending = 0;
 		if (r == -EBADMSG) {
 			if (!udpcap_consumer__stats(s->c, &cs) && cs.corrupt > s->corrupt_seen) {
-				fprintf(stderr, "udpcapctl dump: ring '%s': corrupt record skipped\n",
+				fprintf(stderr,
+					"udpcapctl dump: ring '%s': corrupt record skipped\n",
 					a->ring);
 				s->corrupt_seen = cs.corrupt;
 			}
@@ -407,7 +414,7 @@ static int capture(struct dump_state *s, const sigset_t *waitmask)
 		if (deadline && now_s() >= deadline)
 			break;
 		if (naps < NAP_COUNT) {
-			struct timespec nap = { .tv_nsec = NAP_US * 1000 };
+			struct timespec nap = {.tv_nsec = NAP_US * 1000};
 
 			naps++;
 			ppoll(NULL, 0, &nap, waitmask);
@@ -417,12 +424,14 @@ static int capture(struct dump_state *s, const sigset_t *waitmask)
 		if (udpcap_consumer__prepare_wait(s->c) == 0) {
 			/* a pipe's write end polls POLLERR once the reader is gone */
 			struct pollfd pfd[2] = {
-				{ .fd = udpcap_consumer__fd(s->c), .events = POLLIN },
-				{ .fd = s->out_pipe ? STDOUT_FILENO : -1 },
+			    {.fd = udpcap_consumer__fd(s->c), .events = POLLIN},
+			    {.fd = s->out_pipe ? STDOUT_FILENO : -1},
 			};
 			double left = deadline ? deadline - now_s() : IDLE_CHECK_MS / 1e3;
-			long ms = left * 1e3 < IDLE_CHECK_MS ? (long)(left * 1e3) + 1 : IDLE_CHECK_MS;
-			struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000 };
+			long ms =
+			    left * 1e3 < IDLE_CHECK_MS ? (long)(left * 1e3) + 1 : IDLE_CHECK_MS;
+			struct timespec ts = {.tv_sec = ms / 1000,
+					      .tv_nsec = (ms % 1000) * 1000000};
 
 			r = ppoll(pfd, 2, &ts, waitmask);
 			udpcap_consumer__finish_wait(s->c);
@@ -443,11 +452,11 @@ static int capture(struct dump_state *s, const sigset_t *waitmask)
 
 int cmd_dump(int argc, char **argv)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = {.sa_handler = on_signal};
 	struct dump_args a;
-	struct dump_state s = { .a = &a };
-	struct udpcap_consumer_opts o = { .sz = sizeof(o) };
-	struct udpcap_consumer_stats cs = { 0 };
+	struct dump_state s = {.a = &a};
+	struct udpcap_consumer_opts o = {.sz = sizeof(o)};
+	struct udpcap_consumer_stats cs = {0};
 	sigset_t block, waitmask;
 	uint16_t linktype;
 	int r, status = CTL_EXIT_OK;
@@ -495,7 +504,8 @@ int cmd_dump(int argc, char **argv)
 	fprintf(stderr, "%" PRIu64 " packets captured, %" PRIu64 " dropped by udpcap\n", s.written,
 		cs.dropped);
 	if (s.other_linktype)
-		fprintf(stderr, "%" PRIu64 " packets not written: link type differs from the file's\n",
+		fprintf(stderr,
+			"%" PRIu64 " packets not written: link type differs from the file's\n",
 			s.other_linktype);
 	if (cs.corrupt)
 		fprintf(stderr, "%" PRIu64 " corrupt records skipped\n", cs.corrupt);

@@ -30,8 +30,8 @@
 #include "pcapio.h"
 #include "replay_encap.h"
 
-#define MAX_DATAGRAM 65507	      /* largest UDP payload over IPv4 */
-#define MAX_LOADED (512u << 20)	      /* bytes of prepared datagrams */
+#define MAX_DATAGRAM 65507	/* largest UDP payload over IPv4 */
+#define MAX_LOADED (512u << 20) /* bytes of prepared datagrams */
 #define MAX_BATCH 1024
 #define DEFAULT_POOL 64
 #define NSEC_PER_SEC 1000000000ull
@@ -85,36 +85,39 @@ static void on_signal(int sig)
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"Usage: udpcapctl replay FILE.pcap --to HOST:PORT --encap vxlan|geneve|geneve+vxlan|raw\n"
-		"                        [OPTIONS]\n"
-		"       udpcapctl replay FILE.pcap --to HOST:PORT --as-is [OPTIONS]\n"
-		"\n"
-		"Send every packet of FILE (any libpcap capture: Ethernet, raw IP, Linux cooked)\n"
-		"as one UDP datagram to HOST:PORT (IPv4 or IPv6, e.g. 127.0.0.1:4789, [::1]:6081).\n"
-		"\n"
-		"  --to HOST:PORT       destination (required)\n"
-		"  --encap TYPE         vxlan | geneve | geneve+vxlan (GENEVE, IPv4/UDP, VXLAN as\n"
-		"                       AWS GWLB + Traffic Mirroring send it) | raw (the packet itself)\n"
-		"  --as-is              FILE holds captured tunnel traffic: strip its outer\n"
-		"                       Ethernet/IP/UDP headers and send the UDP payload unchanged\n"
-		"  --vni N              VXLAN/GENEVE VNI, 0..16777215 (default 1)\n"
-		"  --geneve-options N   add N GENEVE options of 12 bytes, 0..%d (default 0;\n"
-		"                       3 for geneve+vxlan, like GWLB)\n"
-		"  --src-port MODE      outer UDP source port: flow (from a hash of the inner flow,\n"
-		"                       stable per direction like a real VTEP; default), random\n"
-		"                       (per packet), fixed:N\n"
-		"  --sockets N          source ports in the flow/random pool (default %d)\n"
-		"  --rate PPS           packets per second (default 0: as fast as possible)\n"
-		"  --loop N             send the capture N times (default 1)\n"
-		"  --count N            stop after N packets (default: no limit but --loop)\n"
-		"  --max-seconds S      stop after S seconds (default 60)\n"
-		"  --batch N            datagrams per sendmmsg() (default 64, max %d)\n"
-		"  --json               print the summary as one JSON object\n"
-		"  -h, --help           this text\n"
-		"\n"
-		"Exit status: 0 all sent, 1 send errors or unreadable FILE, 2 usage error.\n",
-		REPLAY_GENEVE_MAX_OPTS, DEFAULT_POOL, MAX_BATCH);
+	fprintf(
+	    out,
+	    "Usage: udpcapctl replay FILE.pcap --to HOST:PORT --encap "
+	    "vxlan|geneve|geneve+vxlan|raw\n"
+	    "                        [OPTIONS]\n"
+	    "       udpcapctl replay FILE.pcap --to HOST:PORT --as-is [OPTIONS]\n"
+	    "\n"
+	    "Send every packet of FILE (any libpcap capture: Ethernet, raw IP, Linux cooked)\n"
+	    "as one UDP datagram to HOST:PORT (IPv4 or IPv6, e.g. 127.0.0.1:4789, [::1]:6081).\n"
+	    "\n"
+	    "  --to HOST:PORT       destination (required)\n"
+	    "  --encap TYPE         vxlan | geneve | geneve+vxlan (GENEVE, IPv4/UDP, VXLAN as\n"
+	    "                       AWS GWLB + Traffic Mirroring send it) | raw (the packet "
+	    "itself)\n"
+	    "  --as-is              FILE holds captured tunnel traffic: strip its outer\n"
+	    "                       Ethernet/IP/UDP headers and send the UDP payload unchanged\n"
+	    "  --vni N              VXLAN/GENEVE VNI, 0..16777215 (default 1)\n"
+	    "  --geneve-options N   add N GENEVE options of 12 bytes, 0..%d (default 0;\n"
+	    "                       3 for geneve+vxlan, like GWLB)\n"
+	    "  --src-port MODE      outer UDP source port: flow (from a hash of the inner flow,\n"
+	    "                       stable per direction like a real VTEP; default), random\n"
+	    "                       (per packet), fixed:N\n"
+	    "  --sockets N          source ports in the flow/random pool (default %d)\n"
+	    "  --rate PPS           packets per second (default 0: as fast as possible)\n"
+	    "  --loop N             send the capture N times (default 1)\n"
+	    "  --count N            stop after N packets (default: no limit but --loop)\n"
+	    "  --max-seconds S      stop after S seconds (default 60)\n"
+	    "  --batch N            datagrams per sendmmsg() (default 64, max %d)\n"
+	    "  --json               print the summary as one JSON object\n"
+	    "  -h, --help           this text\n"
+	    "\n"
+	    "Exit status: 0 all sent, 1 send errors or unreadable FILE, 2 usage error.\n",
+	    REPLAY_GENEVE_MAX_OPTS, DEFAULT_POOL, MAX_BATCH);
 }
 
 /* Unsigned decimal in [min, max]; 0 or -EINVAL. */
@@ -136,7 +139,7 @@ static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret)
 /* "HOST:PORT" or "[V6]:PORT"; HOST may be a name. 0 or -EINVAL (message printed). */
 static int parse_dest(const char *text, struct sockaddr_storage *ret, socklen_t *ret_len)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM, .ai_flags = AI_NUMERICSERV };
+	struct addrinfo hints = {.ai_socktype = SOCK_DGRAM, .ai_flags = AI_NUMERICSERV};
 	struct addrinfo *res = NULL;
 	char host[256];
 	const char *port, *h = text;
@@ -221,21 +224,21 @@ static int bad_value(const char *opt, const char *value, const char *expected)
 static int parse_args(int argc, char **argv, struct replay_args *a)
 {
 	static const struct option longopts[] = {
-		{ "to", required_argument, NULL, OPT_TO },
-		{ "encap", required_argument, NULL, OPT_ENCAP },
-		{ "as-is", no_argument, NULL, OPT_AS_IS },
-		{ "vni", required_argument, NULL, OPT_VNI },
-		{ "geneve-options", required_argument, NULL, OPT_GENEVE_OPTS },
-		{ "src-port", required_argument, NULL, OPT_SRC_PORT },
-		{ "sockets", required_argument, NULL, OPT_SOCKETS },
-		{ "rate", required_argument, NULL, OPT_RATE },
-		{ "loop", required_argument, NULL, OPT_LOOP },
-		{ "count", required_argument, NULL, OPT_COUNT },
-		{ "max-seconds", required_argument, NULL, OPT_MAX_SECONDS },
-		{ "batch", required_argument, NULL, OPT_BATCH },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+	    {"to", required_argument, NULL, OPT_TO},
+	    {"encap", required_argument, NULL, OPT_ENCAP},
+	    {"as-is", no_argument, NULL, OPT_AS_IS},
+	    {"vni", required_argument, NULL, OPT_VNI},
+	    {"geneve-options", required_argument, NULL, OPT_GENEVE_OPTS},
+	    {"src-port", required_argument, NULL, OPT_SRC_PORT},
+	    {"sockets", required_argument, NULL, OPT_SOCKETS},
+	    {"rate", required_argument, NULL, OPT_RATE},
+	    {"loop", required_argument, NULL, OPT_LOOP},
+	    {"count", required_argument, NULL, OPT_COUNT},
+	    {"max-seconds", required_argument, NULL, OPT_MAX_SECONDS},
+	    {"batch", required_argument, NULL, OPT_BATCH},
+	    {"json", no_argument, NULL, OPT_JSON},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	bool have_opts = false;
 	uint64_t v;
@@ -243,11 +246,11 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
 	int c;
 
 	*a = (struct replay_args){
-		.encap = { .vni = 1 },
-		.loops = 1,
-		.pool = DEFAULT_POOL,
-		.batch = 64,
-		.max_seconds = 60,
+	    .encap = {.vni = 1},
+	    .loops = 1,
+	    .pool = DEFAULT_POOL,
+	    .batch = 64,
+	    .max_seconds = 60,
 	};
 	optind = 1;
 	opterr = 0;
@@ -258,7 +261,8 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
 			break;
 		case OPT_ENCAP:
 			if (replay_encap_parse(optarg, &a->encap.type))
-				return bad_value("--encap", optarg, "vxlan, geneve, geneve+vxlan or raw");
+				return bad_value("--encap", optarg,
+						 "vxlan, geneve, geneve+vxlan or raw");
 			a->have_encap = true;
 			break;
 		case OPT_AS_IS:
@@ -277,7 +281,8 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
 			break;
 		case OPT_SRC_PORT:
 			if (parse_src_port(optarg, a))
-				return bad_value("--src-port", optarg, "flow, random or fixed:1..65535");
+				return bad_value("--src-port", optarg,
+						 "flow, random or fixed:1..65535");
 			break;
 		case OPT_SOCKETS:
 			if (parse_u64(optarg, 1, 1024, &v))
@@ -286,7 +291,8 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
 			break;
 		case OPT_RATE:
 			if (parse_u64(optarg, 0, 100000000, &v))
-				return bad_value("--rate", optarg, "packets per second, 0..100000000");
+				return bad_value("--rate", optarg,
+						 "packets per second, 0..100000000");
 			a->rate = v;
 			break;
 		case OPT_LOOP:
@@ -304,7 +310,8 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
 			a->max_seconds = strtod(optarg, &end);
 			if (errno || *end || end == optarg || !(a->max_seconds > 0) ||
 			    a->max_seconds > 86400)
-				return bad_value("--max-seconds", optarg, "seconds, > 0 and <= 86400");
+				return bad_value("--max-seconds", optarg,
+						 "seconds, > 0 and <= 86400");
 			break;
 		case OPT_BATCH:
 			if (parse_u64(optarg, 1, MAX_BATCH, &v))
@@ -321,13 +328,15 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
 			fprintf(stderr, "udpcapctl replay: %s needs a value\n", argv[optind - 1]);
 			return -EINVAL;
 		default:
-			fprintf(stderr, "udpcapctl replay: unknown option '%s'\n", argv[optind - 1]);
+			fprintf(stderr, "udpcapctl replay: unknown option '%s'\n",
+				argv[optind - 1]);
 			return -EINVAL;
 		}
 	}
 	if (optind + 1 != argc) {
 		fprintf(stderr, "udpcapctl replay: %s\n",
-			optind >= argc ? "which capture? give FILE.pcap" : "give exactly one FILE.pcap");
+			optind >= argc ? "which capture? give FILE.pcap"
+				       : "give exactly one FILE.pcap");
 		return -EINVAL;
 	}
 	a->file = argv[optind];
@@ -405,7 +414,8 @@ static int load_one(const struct replay_args *a, struct loaded *l, const uint8_t
 		l->too_big++;
 		return 0;
 	}
-	l->d[l->n++] = (struct datagram){ .off = (uint32_t)l->used, .len = (uint32_t)r, .hash = hash };
+	l->d[l->n++] =
+	    (struct datagram){.off = (uint32_t)l->used, .len = (uint32_t)r, .hash = hash};
 	l->used += (size_t)r;
 	return 0;
 }
@@ -464,7 +474,7 @@ static void close_pool(int *fds, unsigned n)
 /* Sockets of the destination's family, each on its own source port. */
 static int open_pool(const struct replay_args *a, unsigned n, int **ret)
 {
-	struct sockaddr_storage src = { .ss_family = a->dst.ss_family };
+	struct sockaddr_storage src = {.ss_family = a->dst.ss_family};
 	int *fds = calloc(n, sizeof(*fds));
 	int one = 1, sndbuf = 4 << 20;
 
@@ -508,7 +518,7 @@ static double now_s(void)
 
 static void sleep_until(double t)
 {
-	struct timespec ts = { .tv_sec = (time_t)t };
+	struct timespec ts = {.tv_sec = (time_t)t};
 
 	ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
 	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR &&
@@ -545,13 +555,13 @@ static void send_batch(struct sender *s, size_t i, unsigned k, struct result *re
 	for (j = 0; j < k; j++) {
 		const struct datagram *d = &s->l->d[i + j];
 
-		s->iov[j] = (struct iovec){ .iov_base = s->l->buf + d->off, .iov_len = d->len };
-		s->msgs[j] = (struct mmsghdr){ .msg_hdr = {
-						       .msg_name = (void *)&a->dst,
-						       .msg_namelen = a->dst_len,
-						       .msg_iov = &s->iov[j],
-						       .msg_iovlen = 1,
-					       } };
+		s->iov[j] = (struct iovec){.iov_base = s->l->buf + d->off, .iov_len = d->len};
+		s->msgs[j] = (struct mmsghdr){.msg_hdr = {
+						  .msg_name = (void *)&a->dst,
+						  .msg_namelen = a->dst_len,
+						  .msg_iov = &s->iov[j],
+						  .msg_iovlen = 1,
+					      }};
 		if (a->src == SRC_FIXED)
 			s->sock[j] = 0;
 		else if (a->src == SRC_FLOW)
@@ -625,16 +635,16 @@ out:
 }
 
 /* One JSON object on stdout (json-c: file names may hold any byte). */
-static void report_json(const struct replay_args *a, const struct loaded *l,
-			const struct result *r, uint64_t skipped, double pps)
+static void report_json(const struct replay_args *a, const struct loaded *l, const struct result *r,
+			uint64_t skipped, double pps)
 {
 	struct json_object *o = json_object_new_object(), *why = json_object_new_object();
 	const struct {
 		const char *key;
 		uint64_t v;
 	} counts[] = {
-		{ "input_packets", l->input }, { "datagrams", l->n },  { "packets", r->packets },
-		{ "bytes", r->bytes },	       { "errors", r->errors }, { "skipped", skipped },
+	    {"input_packets", l->input}, {"datagrams", l->n},	{"packets", r->packets},
+	    {"bytes", r->bytes},	 {"errors", r->errors}, {"skipped", skipped},
 	};
 
 	if (!o || !why) {
@@ -645,8 +655,9 @@ static void report_json(const struct replay_args *a, const struct loaded *l,
 	}
 	json_object_object_add(o, "file", json_object_new_string(a->file));
 	json_object_object_add(o, "to", json_object_new_string(a->to));
-	json_object_object_add(o, "encap", json_object_new_string(
-		a->as_is ? "as-is" : replay_encap_name(a->encap.type)));
+	json_object_object_add(
+	    o, "encap",
+	    json_object_new_string(a->as_is ? "as-is" : replay_encap_name(a->encap.type)));
 	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++)
 		json_object_object_add(o, counts[i].key, json_object_new_uint64(counts[i].v));
 	json_object_object_add(o, "elapsed_s", json_object_new_double(r->elapsed));
@@ -654,10 +665,12 @@ static void report_json(const struct replay_args *a, const struct loaded *l,
 	json_object_object_add(o, "timed_out", json_object_new_boolean(r->timed_out));
 	json_object_object_add(o, "interrupted", json_object_new_boolean(r->interrupted));
 	for (int i = 1; i < PCAPIO_SKIP__COUNT; i++)
-		json_object_object_add(why, pcapio_skip_name(i), json_object_new_uint64(l->skipped[i]));
+		json_object_object_add(why, pcapio_skip_name(i),
+				       json_object_new_uint64(l->skipped[i]));
 	json_object_object_add(why, "too_big", json_object_new_uint64(l->too_big));
 	json_object_object_add(o, "skipped_by_reason", why);
-	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+							     JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 }
 
@@ -694,10 +707,10 @@ static void report(const struct replay_args *a, const struct loaded *l, const st
 
 int cmd_replay(int argc, char **argv)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = {.sa_handler = on_signal};
 	struct replay_args a;
-	struct loaded l = { 0 };
-	struct result res = { 0 };
+	struct loaded l = {0};
+	struct result res = {0};
 	struct sender *s = NULL;
 	int status, r;
 
@@ -727,10 +740,12 @@ int cmd_replay(int argc, char **argv)
 		run(s, &res);
 	report(&a, &l, &res);
 	if (res.timed_out)
-		fprintf(stderr, "udpcapctl replay: stopped after --max-seconds %g\n", a.max_seconds);
+		fprintf(stderr, "udpcapctl replay: stopped after --max-seconds %g\n",
+			a.max_seconds);
 	status = CTL_EXIT_OK;
 	if (res.errors) {
-		fprintf(stderr, "udpcapctl replay: %" PRIu64 " datagrams not sent (first error: %s)\n",
+		fprintf(stderr,
+			"udpcapctl replay: %" PRIu64 " datagrams not sent (first error: %s)\n",
 			res.errors, strerror(res.first_errno ? res.first_errno : EIO));
 		status = CTL_EXIT_FAILURE;
 	}

@@ -75,7 +75,7 @@ static void eth_init(struct pcapio_frame *f)
 
 int pcapio_frame_init(int dlt, const uint8_t *pkt, size_t caplen, struct pcapio_frame *ret)
 {
-	struct pcapio_frame f = { .data = pkt, .len = caplen };
+	struct pcapio_frame f = {.data = pkt, .len = caplen};
 
 	switch (dlt) {
 	case DLT_EN10MB:
@@ -121,10 +121,10 @@ int pcapio_frame_init(int dlt, const uint8_t *pkt, size_t caplen, struct pcapio_
 const char *pcapio_skip_name(enum pcapio_skip why)
 {
 	static const char *const names[PCAPIO_SKIP__COUNT] = {
-		[PCAPIO_SKIP_NOT_IP] = "not_ip",
-		[PCAPIO_SKIP_NOT_UDP] = "not_udp",
-		[PCAPIO_SKIP_FRAGMENT] = "fragment",
-		[PCAPIO_SKIP_SHORT] = "short",
+	    [PCAPIO_SKIP_NOT_IP] = "not_ip",
+	    [PCAPIO_SKIP_NOT_UDP] = "not_udp",
+	    [PCAPIO_SKIP_FRAGMENT] = "fragment",
+	    [PCAPIO_SKIP_SHORT] = "short",
 	};
 	return why > 0 && why < PCAPIO_SKIP__COUNT ? names[why] : "unknown";
 }

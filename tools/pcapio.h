@@ -43,10 +43,10 @@ bool pcapio_dlt_supported(int dlt);
 
 /* Why pcapio_udp_payload() refused a packet (replay counts each). */
 enum pcapio_skip {
-	PCAPIO_SKIP_NOT_IP = 1,	 /* not IPv4/IPv6 */
-	PCAPIO_SKIP_NOT_UDP,	 /* IP, but not carrying UDP */
-	PCAPIO_SKIP_FRAGMENT,	 /* an IP fragment: the UDP payload is not whole */
-	PCAPIO_SKIP_SHORT,	 /* IP or UDP header cut short by the capture */
+	PCAPIO_SKIP_NOT_IP = 1, /* not IPv4/IPv6 */
+	PCAPIO_SKIP_NOT_UDP,	/* IP, but not carrying UDP */
+	PCAPIO_SKIP_FRAGMENT,	/* an IP fragment: the UDP payload is not whole */
+	PCAPIO_SKIP_SHORT,	/* IP or UDP header cut short by the capture */
 	PCAPIO_SKIP__COUNT,
 };
 

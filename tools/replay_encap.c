@@ -12,11 +12,11 @@
 #define UDP_HLEN 8
 #define GWLB_OPT_CLASS 0x0108 /* Amazon's GENEVE option class */
 
-static const uint8_t synth_eth_src[6] = { 0x02, 0, 0, 0, 0, 0x01 };
-static const uint8_t synth_eth_dst[6] = { 0x02, 0, 0, 0, 0, 0x02 };
+static const uint8_t synth_eth_src[6] = {0x02, 0, 0, 0, 0, 0x01};
+static const uint8_t synth_eth_dst[6] = {0x02, 0, 0, 0, 0, 0x02};
 /* the geneve+vxlan middle IPv4 header: a mirror target inside a VPC */
-static const uint8_t gwlb_ip_src[4] = { 10, 255, 0, 1 };
-static const uint8_t gwlb_ip_dst[4] = { 10, 255, 0, 2 };
+static const uint8_t gwlb_ip_src[4] = {10, 255, 0, 1};
+static const uint8_t gwlb_ip_dst[4] = {10, 255, 0, 2};
 
 static void put16(uint8_t *p, uint16_t v)
 {
@@ -37,10 +37,10 @@ int replay_encap_parse(const char *name, enum replay_encap_type *ret)
 		const char *name;
 		enum replay_encap_type type;
 	} table[] = {
-		{ "raw", REPLAY_ENCAP_RAW },
-		{ "vxlan", REPLAY_ENCAP_VXLAN },
-		{ "geneve", REPLAY_ENCAP_GENEVE },
-		{ "geneve+vxlan", REPLAY_ENCAP_GENEVE_VXLAN },
+	    {"raw", REPLAY_ENCAP_RAW},
+	    {"vxlan", REPLAY_ENCAP_VXLAN},
+	    {"geneve", REPLAY_ENCAP_GENEVE},
+	    {"geneve+vxlan", REPLAY_ENCAP_GENEVE_VXLAN},
 	};
 
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {

@@ -32,9 +32,9 @@ enum replay_encap_type {
 
 struct replay_encap {
 	enum replay_encap_type type;
-	uint32_t vni;		 /* VXLAN and GENEVE VNI */
-	unsigned geneve_opts;	 /* GENEVE TLV options (class 0x0108 like AWS GWLB) */
-	uint16_t inner_sport;	 /* geneve+vxlan: UDP source port of the inner VXLAN */
+	uint32_t vni;	      /* VXLAN and GENEVE VNI */
+	unsigned geneve_opts; /* GENEVE TLV options (class 0x0108 like AWS GWLB) */
+	uint16_t inner_sport; /* geneve+vxlan: UDP source port of the inner VXLAN */
 };
 
 /*

@@ -26,19 +26,18 @@
 static int create(const char *dir, const char *name, uint16_t linktype, struct udpcap_ring **ret)
 {
 	struct udpcap_ring_create_opts o = {
-		.sz = sizeof(o), .group = (gid_t)-1, .mode = 0600, .linktype = linktype
-	};
+	    .sz = sizeof(o), .group = (gid_t)-1, .mode = 0600, .linktype = linktype};
 
 	return udpcap_ring__create(dir, name, RING_SIZE, &o, ret);
 }
 
 static int write_one(struct udpcap_ring *r, uint64_t k, uint16_t linktype)
 {
-	uint8_t pkt[260] = { 0 };
+	uint8_t pkt[260] = {0};
 	struct udpcap_pkt_meta m = {
-		.ts_ns = 1700000000ull * 1000000000ull + k * 1001,
-		.caplen = 60 + (uint32_t)(k % 200),
-		.linktype = linktype,
+	    .ts_ns = 1700000000ull * 1000000000ull + k * 1001,
+	    .caplen = 60 + (uint32_t)(k % 200),
+	    .linktype = linktype,
 	};
 
 	m.origlen = m.caplen;
@@ -92,8 +91,8 @@ int main(int argc, char **argv)
 			printf("ok restarted\n");
 		} else if (!strncmp(line, "stats", 5)) {
 			udpcap_ring__stats(r, &st);
-			printf("ok written %" PRIu64 " full %" PRIu64 " consumer %d\n", st.written_packets,
-			       st.full_packets, (int)st.consumer_pid);
+			printf("ok written %" PRIu64 " full %" PRIu64 " consumer %d\n",
+			       st.written_packets, st.full_packets, (int)st.consumer_pid);
 		} else if (!strncmp(line, "quit", 4)) {
 			break;
 		} else {

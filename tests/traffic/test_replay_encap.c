@@ -22,27 +22,25 @@
 
 /* Ethernet / IPv4 / TCP 10.0.0.1:1234 -> 10.0.0.2:80, 6 bytes of data. */
 static const uint8_t eth_tcp4[] = {
-	0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0x08, 0x00,
-	0x45, 0x00, 0x00, 0x2e, 0x00, 0x01, 0x40, 0x00, 0x40, 0x06, 0x00, 0x00, 10,   0,
-	0,    1,	10,   0,    0,	  2,	0x04, 0xd2, 0x00, 0x50, 0,    0,    0,	  1,
-	0,    0,	0,    0,    0x50, 0x18, 0x20, 0x00, 0,	  0,	0,    0,    'h',  'e',
-	'l',  'l',	'o',  '\n',
+    0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0x08, 0x00, 0x45,
+    0x00, 0x00, 0x2e, 0x00, 0x01, 0x40, 0x00, 0x40, 0x06, 0x00, 0x00, 10,   0,	  0,	1,
+    10,	  0,	0,    2,    0x04, 0xd2, 0x00, 0x50, 0,	  0,	0,    1,    0,	  0,	0,
+    0,	  0x50, 0x18, 0x20, 0x00, 0,	0,    0,    0,	  'h',	'e',  'l',  'l',  'o',	'\n',
 };
 
 /* The same with the addresses and ports swapped: the reverse direction. */
 static const uint8_t eth_tcp4_rev[] = {
-	0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x08, 0x00,
-	0x45, 0x00, 0x00, 0x2e, 0x00, 0x01, 0x40, 0x00, 0x40, 0x06, 0x00, 0x00, 10,   0,
-	0,    2,	10,   0,    0,	  1,	0x00, 0x50, 0x04, 0xd2, 0,    0,    0,	  1,
-	0,    0,	0,    0,    0x50, 0x18, 0x20, 0x00, 0,	  0,	0,    0,    'h',  'e',
-	'l',  'l',	'o',  '\n',
+    0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x08, 0x00, 0x45,
+    0x00, 0x00, 0x2e, 0x00, 0x01, 0x40, 0x00, 0x40, 0x06, 0x00, 0x00, 10,   0,	  0,	2,
+    10,	  0,	0,    1,    0x00, 0x50, 0x04, 0xd2, 0,	  0,	0,    1,    0,	  0,	0,
+    0,	  0x50, 0x18, 0x20, 0x00, 0,	0,    0,    0,	  'h',	'e',  'l',  'l',  'o',	'\n',
 };
 
 /* Bare IPv6 / UDP ::1:5353 -> ::2:53, 4 bytes of data. */
 static const uint8_t ip6_udp[] = {
-	0x60, 0, 0, 0, 0, 12, 17, 64, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
-	0,    0, 0, 0, 0, 0,  0,  0,  0, 0, 0, 0, 0, 0, 0, 2, 0x14, 0xe9, 0, 53, 0, 12, 0, 0,
-	'a',  'b', 'c', 'd',
+    0x60, 0, 0, 0, 0,	 12,   17, 64, 0, 0,  0, 0, 0,	 0,   0,   0,	0, 0,
+    0,	  0, 0, 0, 0,	 1,    0,  0,  0, 0,  0, 0, 0,	 0,   0,   0,	0, 0,
+    0,	  0, 0, 2, 0x14, 0xe9, 0,  53, 0, 12, 0, 0, 'a', 'b', 'c', 'd',
 };
 
 static struct pcapio_frame frame(int dlt, const uint8_t *p, size_t len)
@@ -59,7 +57,7 @@ static struct udpcap_decap roundtrip(const struct replay_encap *e, enum udpcap_e
 				     size_t want_len, uint16_t want_linktype)
 {
 	uint8_t buf[2048];
-	struct udpcap_encap enc = { .type = lib_type, .linktype = UDPCAP_LINKTYPE_EN10MB };
+	struct udpcap_encap enc = {.type = lib_type, .linktype = UDPCAP_LINKTYPE_EN10MB};
 	struct udpcap_decap d;
 	int n;
 
@@ -76,7 +74,7 @@ static struct udpcap_decap roundtrip(const struct replay_encap *e, enum udpcap_e
 static void test_vxlan(void **state)
 {
 	struct pcapio_frame f = frame(DLT_EN10MB, eth_tcp4, sizeof(eth_tcp4));
-	struct replay_encap e = { .type = REPLAY_ENCAP_VXLAN, .vni = 0xabcdef };
+	struct replay_encap e = {.type = REPLAY_ENCAP_VXLAN, .vni = 0xabcdef};
 	struct udpcap_decap d;
 
 	(void)state;
@@ -94,7 +92,8 @@ static void test_geneve_options(void **state)
 
 	(void)state;
 	for (unsigned opts = 0; opts <= REPLAY_GENEVE_MAX_OPTS; opts++) {
-		struct replay_encap e = { .type = REPLAY_ENCAP_GENEVE, .vni = 7, .geneve_opts = opts };
+		struct replay_encap e = {
+		    .type = REPLAY_ENCAP_GENEVE, .vni = 7, .geneve_opts = opts};
 
 		d = roundtrip(&e, UDPCAP_ENCAP_GENEVE, &f, eth_tcp4, sizeof(eth_tcp4),
 			      UDPCAP_LINKTYPE_EN10MB);
@@ -110,7 +109,7 @@ static void test_geneve_bare_ip(void **state)
 	struct pcapio_frame f6 = frame(DLT_RAW, ip6_udp, sizeof(ip6_udp));
 	/* the IPv4 packet inside eth_tcp4, as a raw-IP capture would hold it */
 	struct pcapio_frame f4 = frame(DLT_RAW, eth_tcp4 + 14, sizeof(eth_tcp4) - 14);
-	struct replay_encap e = { .type = REPLAY_ENCAP_GENEVE, .vni = 1 };
+	struct replay_encap e = {.type = REPLAY_ENCAP_GENEVE, .vni = 1};
 	uint8_t buf[256];
 
 	(void)state;
@@ -128,7 +127,7 @@ static void test_geneve_bare_ip(void **state)
 static void test_vxlan_bare_ip(void **state)
 {
 	struct pcapio_frame f = frame(DLT_RAW, ip6_udp, sizeof(ip6_udp));
-	struct replay_encap e = { .type = REPLAY_ENCAP_VXLAN, .vni = 5 };
+	struct replay_encap e = {.type = REPLAY_ENCAP_VXLAN, .vni = 5};
 	uint8_t buf[256];
 	int n;
 
@@ -143,8 +142,7 @@ static void test_geneve_vxlan(void **state)
 {
 	struct pcapio_frame f = frame(DLT_EN10MB, eth_tcp4, sizeof(eth_tcp4));
 	struct replay_encap e = {
-		.type = REPLAY_ENCAP_GENEVE_VXLAN, .vni = 99, .geneve_opts = 3, .inner_sport = 50000
-	};
+	    .type = REPLAY_ENCAP_GENEVE_VXLAN, .vni = 99, .geneve_opts = 3, .inner_sport = 50000};
 	struct udpcap_decap d;
 
 	(void)state;
@@ -160,7 +158,7 @@ static void test_geneve_vxlan(void **state)
 static void test_raw(void **state)
 {
 	struct pcapio_frame f = frame(DLT_EN10MB, eth_tcp4, sizeof(eth_tcp4));
-	struct replay_encap e = { .type = REPLAY_ENCAP_RAW };
+	struct replay_encap e = {.type = REPLAY_ENCAP_RAW};
 
 	(void)state;
 	roundtrip(&e, UDPCAP_ENCAP_RAW, &f, eth_tcp4, sizeof(eth_tcp4), UDPCAP_LINKTYPE_EN10MB);
@@ -169,8 +167,8 @@ static void test_raw(void **state)
 static void test_errors(void **state)
 {
 	struct pcapio_frame f = frame(DLT_EN10MB, eth_tcp4, sizeof(eth_tcp4));
-	struct replay_encap e = { .type = REPLAY_ENCAP_VXLAN };
-	static const uint8_t junk[] = { 0x00, 1, 2, 3 };
+	struct replay_encap e = {.type = REPLAY_ENCAP_VXLAN};
+	static const uint8_t junk[] = {0x00, 1, 2, 3};
 	struct pcapio_frame j = frame(DLT_RAW, junk, sizeof(junk));
 	uint8_t buf[256];
 	enum replay_encap_type t;
@@ -217,8 +215,8 @@ static void test_flow_hash_direction(void **state)
 /* Linux cooked (v1, v2) and BSD loopback captures give the bare IP packet. */
 static void test_linktypes(void **state)
 {
-	uint8_t sll[16 + sizeof(ip6_udp)] = { 0 }, sll2[20 + sizeof(ip6_udp)] = { 0 };
-	uint8_t null[4 + sizeof(ip6_udp)] = { 30, 0, 0, 0 };
+	uint8_t sll[16 + sizeof(ip6_udp)] = {0}, sll2[20 + sizeof(ip6_udp)] = {0};
+	uint8_t null[4 + sizeof(ip6_udp)] = {30, 0, 0, 0};
 	struct pcapio_frame f;
 	size_t off, len;
 
@@ -250,7 +248,7 @@ static void test_linktypes(void **state)
 /* --as-is: Ethernet, VLAN tag, IPv6 with a hop-by-hop header, UDP, payload. */
 static void test_udp_payload(void **state)
 {
-	uint8_t p[14 + 4 + 40 + 8 + 8 + 5] = { 0 };
+	uint8_t p[14 + 4 + 40 + 8 + 8 + 5] = {0};
 	uint8_t *ip = p + 18, *hbh = ip + 40, *udp = hbh + 8;
 	struct pcapio_frame f;
 	size_t off, len;
@@ -284,16 +282,11 @@ static void test_udp_payload(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_vxlan),
-		cmocka_unit_test(test_geneve_options),
-		cmocka_unit_test(test_geneve_bare_ip),
-		cmocka_unit_test(test_vxlan_bare_ip),
-		cmocka_unit_test(test_geneve_vxlan),
-		cmocka_unit_test(test_raw),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_flow_hash_direction),
-		cmocka_unit_test(test_udp_payload),
-		cmocka_unit_test(test_linktypes),
+	    cmocka_unit_test(test_vxlan),	   cmocka_unit_test(test_geneve_options),
+	    cmocka_unit_test(test_geneve_bare_ip), cmocka_unit_test(test_vxlan_bare_ip),
+	    cmocka_unit_test(test_geneve_vxlan),   cmocka_unit_test(test_raw),
+	    cmocka_unit_test(test_errors),	   cmocka_unit_test(test_flow_hash_direction),
+	    cmocka_unit_test(test_udp_payload),	   cmocka_unit_test(test_linktypes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
