@@ -61,6 +61,7 @@ static int setup_ring(struct io_uring *ring, unsigned entries, unsigned cq_entri
 	r = io_uring_queue_init_params(entries, ring, &p);
 	if (r != -EINVAL)
 		return r;
+	/* Kernels before 6.1 lack DEFER_TASKRUN (5.19+ is needed anyway); can go with 6.1. */
 	memset(&p, 0, sizeof(p));
 	p.flags = IORING_SETUP_CQSIZE;
 	p.cq_entries = cq_entries;
