@@ -90,10 +90,20 @@ static void on_signal(int sig)
 	(void)sig;
 }
 
+static int wait_over;
+
+/*
+ * A signal that lands between two sleeps of the wait (not inside one) is
+ * handled without interrupting anything, so keep signalling until the wait
+ * has ended, as a supervisor repeating its stop request would.
+ */
 static void *signal_later(void *arg)
 {
 	test_sleep_ms(300);
-	pthread_kill(*(pthread_t *)arg, SIGUSR1);
+	for (int i = 0; i < 600 && !__atomic_load_n(&wait_over, __ATOMIC_ACQUIRE); i++) {
+		pthread_kill(*(pthread_t *)arg, SIGUSR1);
+		test_sleep_ms(100);
+	}
 	return NULL;
 }
 
@@ -105,13 +115,16 @@ static void test_wait_interrupted(void **state)
 	struct udpcap_source *s = NULL;
 	pthread_t self = pthread_self(), t;
 	char msg[512];
+	int r;
 
 	/* Waiting forever, but a handled signal (a stop request) ends it. */
 	o.wait_for_ring = true;
 	assert_int_equal(sigaction(SIGUSR1, &sa, &old), 0);
 	assert_int_equal(pthread_create(&t, NULL, signal_later, &self), 0);
-	assert_int_equal(udpcap_source__open("never", &o, &s), -EINTR);
+	r = udpcap_source__open("never", &o, &s);
+	__atomic_store_n(&wait_over, 1, __ATOMIC_RELEASE);
 	pthread_join(t, NULL);
+	assert_int_equal(r, -EINTR);
 	sigaction(SIGUSR1, &old, NULL);
 	assert_null(s);
 	udpcap_source__strerror("never", &o, -EINTR, msg, sizeof(msg));
