@@ -226,9 +226,6 @@ static int linktype_to_dlt(uint16_t linktype)
 static int open_output(struct dump_state *s, uint16_t linktype)
 {
 	s->linktype = linktype;
-	fprintf(stderr, "udpcapctl dump: writing %s, link-type %s, snapshot length %d bytes\n",
-		strcmp(s->a->out, "-") ? s->a->out : "to standard output",
-		pcap_datalink_val_to_name(linktype_to_dlt(linktype)) ?: "?", SNAPLEN);
 	s->dead = pcap_open_dead_with_tstamp_precision(linktype_to_dlt(linktype), SNAPLEN,
 						       PCAP_TSTAMP_PRECISION_NANO);
 	if (!s->dead) {
@@ -237,9 +234,13 @@ static int open_output(struct dump_state *s, uint16_t linktype)
 	}
 	s->dumper = pcap_dump_open(s->dead, s->a->out);
 	if (!s->dumper) {
-		fprintf(stderr, "udpcapctl dump: %s: %s\n", s->a->out, pcap_geterr(s->dead));
+		/* libpcap's message names the file */
+		fprintf(stderr, "udpcapctl dump: %s\n", pcap_geterr(s->dead));
 		return -EIO;
 	}
+	fprintf(stderr, "udpcapctl dump: writing %s, link-type %s, snapshot length %d bytes\n",
+		strcmp(s->a->out, "-") ? s->a->out : "to standard output",
+		pcap_datalink_val_to_name(linktype_to_dlt(linktype)) ?: "?", SNAPLEN);
 	return 0;
 }
 

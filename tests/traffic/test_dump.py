@@ -153,9 +153,12 @@ def main():
             r = ctl(*bad)
             if r.returncode != 2 or "udpcapctl dump:" not in r.stderr:
                 h.fail(f"{bad}: exit {r.returncode}, expected 2: {r.stderr}")
+        r = ctl("dump", "r0", "--dir", rings, "-w", "/nonexistent-dir/x.pcap")
+        if r.returncode != 1 or "/nonexistent-dir/x.pcap" not in r.stderr:
+            h.fail(f"unwritable output: exit {r.returncode}, expected 1 naming it: {r.stderr}")
         if ctl("dump", "--help").returncode != 0:
             h.fail("dump --help failed")
-        h.log("ok: unknown ring exits 5, usage errors exit 2")
+        h.log("ok: unknown ring exits 5, usage errors exit 2, an unwritable file exits 1")
     finally:
         prod.close()
 
