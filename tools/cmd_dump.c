@@ -16,10 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <udpcap/config.h>
 #include <udpcap/ring.h>
 
 #include "ctl.h"
@@ -94,25 +94,14 @@ static void usage(FILE *out)
 		UDPCAP_DEFAULT_RING_DIR);
 }
 
+/* A link type name libudpcap knows (en10mb, raw, ppp), or a LINKTYPE_ number. */
 static int parse_linktype(const char *s, uint16_t *ret)
 {
-	static const struct {
-		const char *name;
-		uint16_t linktype;
-	} names[] = {
-	    {"en10mb", UDPCAP_LINKTYPE_EN10MB},
-	    {"raw", UDPCAP_LINKTYPE_RAW},
-	    {"ppp", UDPCAP_LINKTYPE_PPP},
-	};
 	unsigned long v;
 	char *end;
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (!strcasecmp(s, names[i].name)) {
-			*ret = names[i].linktype;
-			return 0;
-		}
-	}
+	if (!udpcap_parse_linktype(s, ret))
+		return 0;
 	errno = 0;
 	v = strtoul(s, &end, 10);
 	if (errno || *end || !*s || *s == '-' || v == 0 || v > 65535)
