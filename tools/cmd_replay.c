@@ -26,6 +26,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <udpcap/config.h>
+
 #include "ctl.h"
 #include "pcapio.h"
 #include "replay_encap.h"
@@ -178,6 +180,17 @@ bad:
 	return -EINVAL;
 }
 
+/* libudpcap's encapsulation names, less skip=N (nothing to build for it). */
+static int parse_encap(const char *s, enum udpcap_encap_type *ret)
+{
+	struct udpcap_encap e;
+
+	if (udpcap_parse_encap(s, &e) || e.type == UDPCAP_ENCAP_SKIP)
+		return -EINVAL;
+	*ret = e.type;
+	return 0;
+}
+
 static int parse_src_port(const char *s, struct replay_args *a)
 {
 	uint64_t v;
@@ -260,7 +273,7 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
 			a->to = optarg;
 			break;
 		case OPT_ENCAP:
-			if (replay_encap_parse(optarg, &a->encap.type))
+			if (parse_encap(optarg, &a->encap.type))
 				return bad_value("--encap", optarg,
 						 "vxlan, geneve, geneve+vxlan or raw");
 			a->have_encap = true;
@@ -348,7 +361,7 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
 		fprintf(stderr, "udpcapctl replay: give either --encap TYPE or --as-is\n");
 		return -EINVAL;
 	}
-	if (!have_opts && a->encap.type == REPLAY_ENCAP_GENEVE_VXLAN)
+	if (!have_opts && a->encap.type == UDPCAP_ENCAP_GENEVE_VXLAN)
 		a->encap.geneve_opts = 3;
 	return parse_dest(a->to, &a->dst, &a->dst_len);
 }
@@ -657,7 +670,7 @@ static void report_json(const struct replay_args *a, const struct loaded *l, con
 	json_object_object_add(o, "to", json_object_new_string(a->to));
 	json_object_object_add(
 	    o, "encap",
-	    json_object_new_string(a->as_is ? "as-is" : replay_encap_name(a->encap.type)));
+	    json_object_new_string(a->as_is ? "as-is" : udpcap_encap_name(a->encap.type)));
 	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++)
 		json_object_object_add(o, counts[i].key, json_object_new_uint64(counts[i].v));
 	json_object_object_add(o, "elapsed_s", json_object_new_double(r->elapsed));
@@ -688,7 +701,7 @@ static void report(const struct replay_args *a, const struct loaded *l, const st
 	}
 	printf("sent %" PRIu64 " packets (%" PRIu64 " bytes) to %s as %s in %.3f s, %.0f pps; "
 	       "%" PRIu64 " errors\n",
-	       r->packets, r->bytes, a->to, a->as_is ? "as-is" : replay_encap_name(a->encap.type),
+	       r->packets, r->bytes, a->to, a->as_is ? "as-is" : udpcap_encap_name(a->encap.type),
 	       r->elapsed, pps, r->errors);
 	if (skipped) {
 		printf("skipped %" PRIu64 " of %" PRIu64 " captured packets (", skipped, l->input);

@@ -31,42 +31,6 @@ static void put24(uint8_t *p, uint32_t v)
 	p[2] = (uint8_t)v;
 }
 
-int replay_encap_parse(const char *name, enum replay_encap_type *ret)
-{
-	static const struct {
-		const char *name;
-		enum replay_encap_type type;
-	} table[] = {
-	    {"raw", REPLAY_ENCAP_RAW},
-	    {"vxlan", REPLAY_ENCAP_VXLAN},
-	    {"geneve", REPLAY_ENCAP_GENEVE},
-	    {"geneve+vxlan", REPLAY_ENCAP_GENEVE_VXLAN},
-	};
-
-	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
-		if (!strcmp(name, table[i].name)) {
-			*ret = table[i].type;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-const char *replay_encap_name(enum replay_encap_type type)
-{
-	switch (type) {
-	case REPLAY_ENCAP_RAW:
-		return "raw";
-	case REPLAY_ENCAP_VXLAN:
-		return "vxlan";
-	case REPLAY_ENCAP_GENEVE:
-		return "geneve";
-	case REPLAY_ENCAP_GENEVE_VXLAN:
-		return "geneve+vxlan";
-	}
-	return "?";
-}
-
 static size_t vxlan_header(uint8_t *p, uint32_t vni)
 {
 	memset(p, 0, VXLAN_HLEN);
@@ -144,24 +108,24 @@ int replay_encap_build(const struct replay_encap *e, const struct pcapio_frame *
 
 	if (e->vni > REPLAY_VNI_MAX || e->geneve_opts > REPLAY_GENEVE_MAX_OPTS)
 		return -EINVAL;
-	if (!f->eth && e->type != REPLAY_ENCAP_RAW && f->ethertype != PCAPIO_ETH_P_IPV4 &&
+	if (!f->eth && e->type != UDPCAP_ENCAP_RAW && f->ethertype != PCAPIO_ETH_P_IPV4 &&
 	    f->ethertype != PCAPIO_ETH_P_IPV6)
 		return -EINVAL;
 
 	switch (e->type) {
-	case REPLAY_ENCAP_RAW:
+	case UDPCAP_ENCAP_RAW:
 		hdr = 0;
 		need = f->len;
 		break;
-	case REPLAY_ENCAP_VXLAN:
+	case UDPCAP_ENCAP_VXLAN:
 		hdr = VXLAN_HLEN;
 		need = hdr + eth_len;
 		break;
-	case REPLAY_ENCAP_GENEVE:
+	case UDPCAP_ENCAP_GENEVE:
 		hdr = GENEVE_HLEN + (size_t)e->geneve_opts * REPLAY_GENEVE_OPT_SIZE;
 		need = hdr + f->len;
 		break;
-	case REPLAY_ENCAP_GENEVE_VXLAN:
+	case UDPCAP_ENCAP_GENEVE_VXLAN:
 		hdr = GENEVE_HLEN + (size_t)e->geneve_opts * REPLAY_GENEVE_OPT_SIZE + IPV4_HLEN +
 		      UDP_HLEN + VXLAN_HLEN;
 		need = hdr + eth_len;
@@ -175,22 +139,24 @@ int replay_encap_build(const struct replay_encap *e, const struct pcapio_frame *
 		return -ENOSPC;
 
 	switch (e->type) {
-	case REPLAY_ENCAP_RAW:
+	case UDPCAP_ENCAP_RAW:
 		break;
-	case REPLAY_ENCAP_VXLAN:
+	case UDPCAP_ENCAP_VXLAN:
 		off = vxlan_header(buf, e->vni);
 		break;
-	case REPLAY_ENCAP_GENEVE:
+	case UDPCAP_ENCAP_GENEVE:
 		off = geneve_header(buf, e->vni, e->geneve_opts,
 				    f->eth ? PCAPIO_ETH_P_TEB : f->ethertype);
 		break;
-	case REPLAY_ENCAP_GENEVE_VXLAN:
+	case UDPCAP_ENCAP_GENEVE_VXLAN:
 		off = geneve_header(buf, e->vni, e->geneve_opts, PCAPIO_ETH_P_IPV4);
 		off += gwlb_ipv4_udp(buf + off, VXLAN_HLEN + eth_len, e->inner_sport);
 		off += vxlan_header(buf + off, e->vni);
 		break;
+	default: /* refused above */
+		break;
 	}
-	if (e->type != REPLAY_ENCAP_RAW && e->type != REPLAY_ENCAP_GENEVE && !f->eth)
+	if (e->type != UDPCAP_ENCAP_RAW && e->type != UDPCAP_ENCAP_GENEVE && !f->eth)
 		off += synth_eth(buf + off, f->ethertype);
 	memcpy(buf + off, f->data, f->len);
 	return (int)(off + f->len);

@@ -13,14 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pcapio.h"
+#include <udpcap/decap.h>
 
-enum replay_encap_type {
-	REPLAY_ENCAP_RAW = 0,
-	REPLAY_ENCAP_VXLAN,
-	REPLAY_ENCAP_GENEVE,
-	REPLAY_ENCAP_GENEVE_VXLAN,
-};
+#include "pcapio.h"
 
 #define REPLAY_VNI_MAX 0xffffffu
 #define REPLAY_VXLAN_PORT 4789
@@ -30,8 +25,9 @@ enum replay_encap_type {
 /* Largest header replay ever puts in front of a packet. */
 #define REPLAY_MAX_HEADER (8 + 252 + 20 + 8 + 8 + 14)
 
+/* Names and types are libudpcap's (udpcap_parse_encap, udpcap_encap_name); SKIP is not built. */
 struct replay_encap {
-	enum replay_encap_type type;
+	enum udpcap_encap_type type;
 	uint32_t vni;	      /* VXLAN and GENEVE VNI */
 	unsigned geneve_opts; /* GENEVE TLV options (class 0x0108 like AWS GWLB) */
 	uint16_t inner_sport; /* geneve+vxlan: UDP source port of the inner VXLAN */
@@ -47,10 +43,6 @@ struct replay_encap {
  */
 int replay_encap_build(const struct replay_encap *e, const struct pcapio_frame *f, uint8_t *buf,
 		       size_t cap);
-
-/* "vxlan" | "geneve" | "geneve+vxlan" | "raw" -> type; 0 or -EINVAL. */
-int replay_encap_parse(const char *name, enum replay_encap_type *ret);
-const char *replay_encap_name(enum replay_encap_type type);
 
 /*
  * replay_flow_hash - hash of the inner flow as one direction sees it
