@@ -245,6 +245,8 @@ class Daemon:
         # write-back to every packet); a private directory per daemon
         shm = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
         self.shm_dir = tempfile.mkdtemp(prefix="udpcap-traffic-", dir=shm) if shm else None
+        if self.shm_dir:
+            _shm_dirs.append(self.shm_dir)
         self.ring_dir = os.path.join(self.shm_dir or self.tmp, "rings")
         self.control = os.path.join(self.tmp, "control.sock")
         self.conf = os.path.join(self.tmp, "udpcapd.conf")
@@ -365,15 +367,19 @@ class Daemon:
 
 
 _children = []
+_shm_dirs = []
 
 
 @atexit.register
 def _kill_children():
-    """A failed test must not leave dumps waiting for a ring that is gone."""
+    """A failed test must not leave dumps waiting for a ring that is gone, nor
+    ring directories in /dev/shm (also when a caller removed only Daemon.tmp)."""
     for p in _children:
         if p.poll() is None:
             p.kill()
             p.wait()
+    for d in _shm_dirs:
+        shutil.rmtree(d, ignore_errors=True)
 
 
 class Dump:
