@@ -396,10 +396,12 @@ static int config_defaults(struct udpcap_config *cfg)
 	cfg->steering.hash = UDPCAP_HASH_5TUPLE;
 	cfg->control.socket = strdup(UDPCAP_DEFAULT_CONTROL_SOCKET);
 	cfg->control.mode = 0660;
+	/* loopback only by default; "listen =" (empty) turns the endpoint off */
+	cfg->metrics.listen = strdup(UDPCAP_DEFAULT_METRICS_LISTEN);
 	cfg->log.level = strdup("info");
 	cfg->listeners = calloc(UDPCAP_CONFIG_MAX_LISTENERS, sizeof(*cfg->listeners));
-	if (!cfg->rings.dir || !cfg->rings.name || !cfg->control.socket || !cfg->log.level ||
-	    !cfg->listeners)
+	if (!cfg->rings.dir || !cfg->rings.name || !cfg->control.socket || !cfg->metrics.listen ||
+	    !cfg->log.level || !cfg->listeners)
 		return -ENOMEM;
 	return 0;
 }

@@ -187,7 +187,8 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg->listeners[0].vni_count, 0);
 	assert_string_equal(cfg->control.socket, "/run/udpcapd/control.sock");
 	assert_int_equal(cfg->control.mode, 0660);
-	assert_null(cfg->metrics.listen);
+	/* metrics on loopback unless turned off with an empty listen = */
+	assert_string_equal(cfg->metrics.listen, "127.0.0.1:9754");
 	assert_string_equal(cfg->log.level, "info");
 	udpcap_config__free(cfg);
 }
