@@ -19,9 +19,11 @@ kernel softirq and receiver together). Each cell is the median of --reps runs.
 Usage: bench/datapath.py BUILD_DIR [--packets N] [--reps R] [--paced-fraction F]
                          [--backends recvmmsg,io_uring]
 """
+import atexit
 import argparse
 import json
 import os
+import shutil
 import signal
 import statistics
 import subprocess
@@ -160,6 +162,7 @@ def main():
     h.UDPCAPCTL = os.path.join(build, "tools", "udpcapctl")
     bare = os.path.join(build, "bench", "bare_recv")
     tmp = tempfile.mkdtemp(prefix="udpcap-bench-")
+    atexit.register(shutil.rmtree, tmp, ignore_errors=True)
     pcap = os.path.join(tmp, "flows.pcap")
     make_pcap(h, pcap)
 

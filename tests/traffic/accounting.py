@@ -15,7 +15,9 @@ Two listeners (VXLAN and raw) on 127.0.0.1, two small rings:
     received == delivered + the sum of every other drop reason.
 Counters come from udpcapctl stats --json (the daemon's control socket).
 """
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 
@@ -61,6 +63,7 @@ def main():
     backend = sys.argv[1] if len(sys.argv) > 1 else "recvmmsg"
     h.require_binaries()
     tmp = tempfile.mkdtemp(prefix="udpcap-acct-")
+    atexit.register(shutil.rmtree, tmp, ignore_errors=True)
     d = h.Daemon([("vx", "127.0.0.1", "vxlan", ()), ("raw", "127.0.0.1", "raw", ())],
                  rings=2, backend=backend, ring_size="64K").start()
     sent = 0

@@ -5,7 +5,9 @@ attached before the first daemon stops keeps running while no ring exists,
 re-attaches to the ring the second daemon creates, and its one file holds the
 packets of both runs, in order, byte for byte.
 """
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 
@@ -16,6 +18,7 @@ import harness as h  # noqa: E402
 def main():
     h.require_binaries()
     tmp = tempfile.mkdtemp(prefix="udpcap-restart-")
+    atexit.register(shutil.rmtree, tmp, ignore_errors=True)
     first = [h.eth_ipv4_udp("10.0.0.1", "10.0.0.2", 1000 + i, 53, b"first %d" % i)
              for i in range(20)]
     second = [h.eth_ipv4_udp("10.0.0.1", "10.0.0.2", 2000 + i, 53, b"second %d" % i)

@@ -10,8 +10,10 @@ packets, --rate paces (the run cannot finish before count/rate), --max-seconds
 bounds the time; IPv6 destinations work; bad arguments exit 2; --json reports
 what was sent.
 """
+import atexit
 import json
 import os
+import shutil
 import socket
 import struct
 import subprocess
@@ -55,6 +57,7 @@ def main():
     if not os.access(h.UDPCAPCTL, os.X_OK):
         h.fail(f"{h.UDPCAPCTL} is not built")
     tmp = tempfile.mkdtemp(prefix="udpcap-replay-")
+    atexit.register(shutil.rmtree, tmp, ignore_errors=True)
     # 20 flows, each a request and a reply (the reverse direction)
     frames = []
     for i in range(20):
