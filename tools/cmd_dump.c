@@ -3,7 +3,8 @@
  * udpcapctl dump: attach to a ring as its consumer and write what arrives
  * as a nanosecond pcap, like tcpdump -w. Runs until -c COUNT packets,
  * SIGINT/SIGTERM or --timeout; sleeps on the ring's wake-up descriptor when
- * idle; follows a restarted daemon to its new ring.
+ * idle; follows a restarted daemon to its new ring (udpcap_source, the same
+ * logic the Zeek plugin uses).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -21,13 +22,14 @@
 #include <unistd.h>
 #include <udpcap/config.h>
 #include <udpcap/ring.h>
+#include <udpcap/source.h>
 
 #include "ctl.h"
 #include "udpcap-build.h"
 
 #define SNAPLEN 65535
-#define RELEASE_EVERY 64
-#define IDLE_CHECK_MS 500 /* how often an idle dump checks for a restarted daemon */
+/* Under steady traffic there is no idle flush: look for write errors this often. */
+#define ERROR_CHECK_EVERY 64
 /*
  * Before arming the wake-up, an empty ring is looked at again after short
  * naps: under steady traffic the next batch is there by then, so the
@@ -49,13 +51,15 @@ struct dump_args {
 
 struct dump_state {
 	const struct dump_args *a;
-	struct udpcap_consumer *c;
+	struct udpcap_source *src;
 	pcap_t *dead;
 	pcap_dumper_t *dumper;
 	uint16_t linktype; /* of the file */
 	uint64_t written;
 	uint64_t other_linktype; /* records not written: another link type */
 	uint64_t corrupt_seen;
+	uint32_t reattaches; /* seen so far, to say "re-attached" once each */
+	bool attached;
 	bool write_failed;
 	bool reader_gone; /* -w - and the reading end closed: a normal way to stop */
 	bool out_pipe;	  /* -w - into a pipe */
@@ -233,43 +237,22 @@ static int open_output(struct dump_state *s, uint16_t linktype)
 	return 0;
 }
 
-/* Map udpcap_consumer__open()'s error to a message and an exit status. */
-static int open_error(const struct dump_args *a, const struct udpcap_consumer_opts *o, int r)
+/* Exit status for udpcap_source__open()'s error; the message names the ring's path. */
+static int open_error(const struct dump_args *a, const struct udpcap_source_opts *o, int r)
 {
-	const char *dir = a->dir ? a->dir : UDPCAP_DEFAULT_RING_DIR;
-	pid_t holder;
+	char msg[PATH_MAX + 256];
 
+	fprintf(stderr, "udpcapctl dump: %s\n",
+		udpcap_source__strerror(a->ring, o, r, msg, sizeof(msg)));
 	switch (r) {
 	case -ENOENT:
-		fprintf(stderr, "udpcapctl dump: no ring '%s'%s%s (is udpcapd running?)\n", a->ring,
-			strchr(a->ring, '/') ? "" : " in ", strchr(a->ring, '/') ? "" : dir);
 		return CTL_EXIT_UNKNOWN;
 	case -EBUSY:
-		holder = udpcap_consumer__holder(a->ring, o);
-		if (holder > 0)
-			fprintf(stderr,
-				"udpcapctl dump: ring '%s' is busy: process %d is its consumer "
-				"(a ring has one consumer at a time)\n",
-				a->ring, (int)holder);
-		else
-			fprintf(stderr,
-				"udpcapctl dump: ring '%s' is busy: another consumer holds it\n",
-				a->ring);
 		return CTL_EXIT_BUSY;
 	case -EACCES:
 	case -EPERM:
-		fprintf(stderr,
-			"udpcapctl dump: ring '%s': permission denied (join the ring's group, "
-			"see [rings] group)\n",
-			a->ring);
 		return CTL_EXIT_PERMISSION;
-	case -EBADMSG:
-	case -EPROTO:
-		fprintf(stderr, "udpcapctl dump: '%s' is not a udpcap ring of this version: %s\n",
-			a->ring, strerror(-r));
-		return CTL_EXIT_FAILURE;
 	default:
-		fprintf(stderr, "udpcapctl dump: ring '%s': %s\n", a->ring, strerror(-r));
 		return CTL_EXIT_FAILURE;
 	}
 }
@@ -325,80 +308,75 @@ static int flush(struct dump_state *s)
 }
 
 /*
- * The daemon restarted or closed the ring: wait for the new one (it keeps
- * the name). Returns 0 attached, 1 stopped meanwhile, -errno failure.
+ * Say what the source did while we were not looking: skipped corrupt
+ * records, lost the ring (daemon stopped), followed the daemon to a new one.
  */
-static int reattach(struct dump_state *s, double deadline, const sigset_t *waitmask)
+static void report_source_state(struct dump_state *s)
 {
-	struct timespec ts = {.tv_nsec = 100 * 1000000};
-	int r;
+	struct udpcap_source_stats st;
 
-	for (;;) {
-		r = udpcap_consumer__reattach(s->c);
-		if (r == 0) {
-			fprintf(stderr, "udpcapctl dump: re-attached to ring '%s'\n", s->a->ring);
-			return 0;
-		}
-		if (r != -ENOENT && r != -ESTALE && r != -EAGAIN) {
-			fprintf(stderr, "udpcapctl dump: re-attaching to ring '%s': %s\n",
-				s->a->ring, strerror(-r));
-			return r;
-		}
-		if (stop_requested || (deadline && now_s() >= deadline))
-			return 1;
-		/* sleep with the stop signals deliverable */
-		ppoll(NULL, 0, &ts, waitmask);
+	if (udpcap_source__stats(s->src, &st) < 0)
+		return;
+	if (st.corrupt > s->corrupt_seen) {
+		fprintf(stderr, "udpcapctl dump: ring '%s': %" PRIu64 " corrupt record(s) skipped\n",
+			s->a->ring, st.corrupt - s->corrupt_seen);
+		s->corrupt_seen = st.corrupt;
 	}
+	if (st.attached != s->attached && !st.attached)
+		fprintf(stderr, "udpcapctl dump: ring '%s' is gone (udpcapd restarting?); waiting for it\n",
+			s->a->ring);
+	if (st.reattaches > s->reattaches)
+		fprintf(stderr, "udpcapctl dump: re-attached to ring '%s'\n", s->a->ring);
+	s->attached = st.attached;
+	s->reattaches = st.reattaches;
 }
 
-/* Returns 0 when done (count, signal, timeout), -errno on failure. */
+/*
+ * Sleep on the source's descriptor (and, for -w - into a pipe, on the
+ * pipe's write end, which polls POLLERR once the reader is gone) at most
+ * @ms; the stop signals are deliverable only here.
+ */
+static void sleep_on_source(struct dump_state *s, int ms, const sigset_t *waitmask)
+{
+	struct pollfd pfd[2] = {
+	    {.fd = udpcap_source__fd(s->src), .events = POLLIN},
+	    {.fd = s->out_pipe ? STDOUT_FILENO : -1},
+	};
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000};
+
+	if (ppoll(pfd, 2, &ts, waitmask) > 0 && (pfd[1].revents & (POLLERR | POLLHUP)))
+		s->reader_gone = true;
+}
+
+/* Returns 0 when done (count, signal, timeout, reader gone), -errno on failure. */
 static int capture(struct dump_state *s, const sigset_t *waitmask)
 {
 	const struct dump_args *a = s->a;
 	double deadline = a->timeout ? now_s() + a->timeout : 0;
-	struct udpcap_consumer_stats cs;
 	struct udpcap_pkt p;
-	unsigned pending = 0, naps = 0;
+	unsigned written = 0, naps = 0;
 	int r;
 
-	while (!stop_requested && (!a->count || s->written + s->other_linktype < a->count)) {
-		r = udpcap_consumer__next(s->c, &p);
+	while (!stop_requested && !s->reader_gone &&
+	       (!a->count || s->written + s->other_linktype < a->count)) {
+		r = udpcap_source__next(s->src, &p);
 		if (r == 1) {
 			naps = 0;
-			if (write_pkt(s, &p))
-				return -EIO;
-			if (++pending >= RELEASE_EVERY) {
-				udpcap_consumer__release(s->c);
-				pending = 0;
-				/* under steady traffic there is no idle flush: notice errors here
-				 */
-				if (s->dumper && ferror(pcap_dump_file(s->dumper)) && flush(s))
-					return -EIO;
-			}
-			continue;
-		}
-		udpcap_consumer__release(s->c);
-		pending = 0;
-		if (r == -EBADMSG) {
-			if (!udpcap_consumer__stats(s->c, &cs) && cs.corrupt > s->corrupt_seen) {
-				fprintf(stderr,
-					"udpcapctl dump: ring '%s': corrupt record skipped\n",
-					a->ring);
-				s->corrupt_seen = cs.corrupt;
-			}
-			continue;
-		}
-		if (r == -EPIPE) {
-			r = reattach(s, deadline, waitmask);
+			r = write_pkt(s, &p);
+			udpcap_source__done(s->src);
 			if (r)
-				return r < 0 ? r : 0;
+				return -EIO;
+			if (++written % ERROR_CHECK_EVERY == 0 && s->dumper &&
+			    ferror(pcap_dump_file(s->dumper)) && flush(s))
+				return -EIO;
 			continue;
 		}
 		if (r < 0) {
 			fprintf(stderr, "udpcapctl dump: ring '%s': %s\n", a->ring, strerror(-r));
 			return r;
 		}
-		/* idle: flush what we have, then sleep on the wake-up descriptor */
+		/* idle: flush what we have, nap, then sleep on the wake-up descriptor */
+		report_source_state(s);
 		if (flush(s))
 			return -EIO;
 		if (deadline && now_s() >= deadline)
@@ -411,32 +389,16 @@ static int capture(struct dump_state *s, const sigset_t *waitmask)
 			continue;
 		}
 		naps = 0;
-		if (udpcap_consumer__prepare_wait(s->c) == 0) {
-			/* a pipe's write end polls POLLERR once the reader is gone */
-			struct pollfd pfd[2] = {
-			    {.fd = udpcap_consumer__fd(s->c), .events = POLLIN},
-			    {.fd = s->out_pipe ? STDOUT_FILENO : -1},
-			};
-			double left = deadline ? deadline - now_s() : IDLE_CHECK_MS / 1e3;
-			long ms =
-			    left * 1e3 < IDLE_CHECK_MS ? (long)(left * 1e3) + 1 : IDLE_CHECK_MS;
-			struct timespec ts = {.tv_sec = ms / 1000,
-					      .tv_nsec = (ms % 1000) * 1000000};
+		r = udpcap_source__timeout(s->src);
+		if (deadline) {
+			double left_ms = (deadline - now_s()) * 1e3 + 1;
 
-			r = ppoll(pfd, 2, &ts, waitmask);
-			udpcap_consumer__finish_wait(s->c);
-			if (r > 0 && (pfd[1].revents & (POLLERR | POLLHUP))) {
-				s->reader_gone = true;
-				break;
-			}
-			if (r == 0 && udpcap_consumer__check(s->c) == -ESTALE) {
-				r = reattach(s, deadline, waitmask);
-				if (r)
-					return r < 0 ? r : 0;
-			}
+			if (left_ms < r)
+				r = left_ms < 0 ? 0 : (int)left_ms;
 		}
+		sleep_on_source(s, r, waitmask);
 	}
-	udpcap_consumer__release(s->c);
+	report_source_state(s);
 	return 0;
 }
 
@@ -445,8 +407,8 @@ int cmd_dump(int argc, char **argv)
 	struct sigaction sa = {.sa_handler = on_signal};
 	struct dump_args a;
 	struct dump_state s = {.a = &a};
-	struct udpcap_consumer_opts o = {.sz = sizeof(o)};
-	struct udpcap_consumer_stats cs = {0};
+	struct udpcap_source_opts o = {.sz = sizeof(o)};
+	struct udpcap_source_stats st = {0};
 	sigset_t block, waitmask;
 	uint16_t linktype;
 	int r, status = CTL_EXIT_OK;
@@ -468,16 +430,17 @@ int cmd_dump(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	if (!strcmp(a.out, "-")) {
-		struct stat st;
+		struct stat fst;
 
-		s.out_pipe = !fstat(STDOUT_FILENO, &st) && S_ISFIFO(st.st_mode);
+		s.out_pipe = !fstat(STDOUT_FILENO, &fst) && S_ISFIFO(fst.st_mode);
 	}
-	r = udpcap_consumer__open(a.ring, &o, &s.c);
+	r = udpcap_source__open(a.ring, &o, &s.src);
 	if (r)
 		return open_error(&a, &o, r);
 	fprintf(stderr, "udpcapctl dump: listening on ring '%s' (%s)\n", a.ring,
-		udpcap_consumer__path(s.c));
-	linktype = a.linktype ? a.linktype : udpcap_consumer__linktype(s.c);
+		udpcap_source__path(s.src));
+	s.attached = true;
+	linktype = a.linktype ? a.linktype : udpcap_source__linktype(s.src);
 	if (linktype && open_output(&s, linktype)) {
 		status = CTL_EXIT_FAILURE;
 		goto out;
@@ -490,20 +453,20 @@ int cmd_dump(int argc, char **argv)
 		status = CTL_EXIT_FAILURE;
 	if (flush(&s))
 		status = CTL_EXIT_FAILURE;
-	udpcap_consumer__stats(s.c, &cs);
+	udpcap_source__stats(s.src, &st);
 	fprintf(stderr, "%" PRIu64 " packets captured, %" PRIu64 " dropped by udpcap\n", s.written,
-		cs.dropped);
+		st.dropped);
 	if (s.other_linktype)
 		fprintf(stderr,
 			"%" PRIu64 " packets not written: link type differs from the file's\n",
 			s.other_linktype);
-	if (cs.corrupt)
-		fprintf(stderr, "%" PRIu64 " corrupt records skipped\n", cs.corrupt);
+	if (st.corrupt)
+		fprintf(stderr, "%" PRIu64 " corrupt records skipped\n", st.corrupt);
 out:
 	if (s.dumper)
 		pcap_dump_close(s.dumper);
 	if (s.dead)
 		pcap_close(s.dead);
-	udpcap_consumer__close(s.c);
+	udpcap_source__close(s.src);
 	return status;
 }
