@@ -92,16 +92,6 @@ int udpcapd_stats_collect(struct udpcapd *d, struct udpcapd_stats *ret)
 	return 0;
 }
 
-void udpcapd_stats_free(struct udpcapd_stats *stats)
-{
-	if (!stats)
-		return;
-	free(stats->listeners);
-	free(stats->rings);
-	stats->listeners = NULL;
-	stats->rings = NULL;
-}
-
 struct linebuf {
 	char *buf;
 	size_t len, cap;

@@ -114,16 +114,6 @@ int udpcapd_stats_collect(struct udpcapd *d, struct udpcapd_stats *ret)
 	return 0;
 }
 
-void udpcapd_stats_free(struct udpcapd_stats *stats)
-{
-	if (!stats)
-		return;
-	free(stats->listeners);
-	free(stats->rings);
-	stats->listeners = NULL;
-	stats->rings = NULL;
-}
-
 struct udpcap_config *obs_fixture_config(const char *socket, const char *group,
 					 const char *metrics_listen)
 {
