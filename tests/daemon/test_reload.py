@@ -14,7 +14,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import harness as h  # noqa: E402
+import daemonlib as h  # noqa: E402
 
 
 def listener(allow, vni, port=0):

@@ -16,7 +16,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import harness as h  # noqa: E402
+import daemonlib as h  # noqa: E402
 
 backend = sys.argv[1] if len(sys.argv) > 1 else 'recvmmsg'
 

@@ -13,7 +13,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import harness as h  # noqa: E402
+import daemonlib as h  # noqa: E402
 
 CONFIG = '[listener vx]\nlisten = 127.0.0.1:0\nencap = vxlan\n'
 

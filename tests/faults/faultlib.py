@@ -14,10 +14,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.environ.get("UDPCAP_SOURCE_ROOT", ""), "tests", "traffic"))
 from harness import (Daemon, Dump, SANITIZED, BUILD, UDPCAPCTL, UDPCAPD, fail, log, replay,  # noqa: E402,F401
-                     skip, wait_until, read_pcap, eth_ipv4_udp, require_binaries, write_pcap)
-
-def vxlan(vni, frame, flags=0x08):
-    return struct.pack("!B3xI", flags, vni << 8) + frame
+                     skip, wait_until, read_pcap, eth_ipv4_udp, require_binaries, write_pcap,
+                     vxlan)
 
 
 def inner_frame(i, payload_len=64, sport=None):

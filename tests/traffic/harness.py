@@ -19,6 +19,9 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+from udpcap_packets import checksum, eth_ipv4_udp, geneve, vxlan  # noqa: E402,F401 (re-exported)
+
 MAX_PAYLOAD = 9216  # udpcapd receives datagrams up to this; longer ones count "truncated"
 BUILD = os.environ.get("UDPCAP_BUILD_ROOT", "")
 SOURCE = os.environ.get("UDPCAP_SOURCE_ROOT", "")
@@ -117,25 +120,6 @@ def write_pcap(path, frames, linktype=LINKTYPE_EN10MB):
         for i, data in enumerate(frames):
             f.write(struct.pack("<IIII", 1700000000, i * 1000, len(data), len(data)))
             f.write(data)
-
-
-def checksum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
-
-
-def eth_ipv4_udp(src, dst, sport, dport, payload, smac=b"\x02\0\0\0\0\x01",
-                 dmac=b"\x02\0\0\0\0\x02"):
-    """An Ethernet/IPv4/UDP frame (addresses as dotted strings)."""
-    udp = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0x4000, 64, 17, 0,
-                     socket.inet_aton(src), socket.inet_aton(dst))
-    ip = ip[:10] + struct.pack("!H", checksum(ip)) + ip[12:]
-    return dmac + smac + b"\x08\x00" + ip + udp
 
 
 def pcap_frames(path):

@@ -17,6 +17,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'pylib'))
+from udpcap_packets import ether, geneve, ipv4_udp, vxlan  # noqa: E402,F401 (re-exported)
+
 UDPCAPD = os.environ.get('UDPCAPD')
 RING_READER = os.environ.get('RING_READER')
 SANITIZED = os.environ.get('UDPCAP_SANITIZED') == '1'
@@ -193,39 +196,10 @@ def accounting(s, scope='total'):
 
 # ------------------------------------------------------------ packet building
 
-def csum(data):
-    if len(data) % 2:
-        data += b'\0'
-    s = sum(struct.unpack('!%dH' % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
-
-
-def ipv4_udp(src, dst, sport, dport, payload):
-    udp = struct.pack('!HHHH', sport, dport, 8 + len(payload), 0) + payload
-    hdr = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(udp), 0, 0, 64, 17, 0,
-                      socket.inet_aton(src), socket.inet_aton(dst))
-    hdr = hdr[:10] + struct.pack('!H', csum(hdr)) + hdr[12:]
-    return hdr + udp
-
-
-def ether(ip_packet, ethertype=0x0800):
-    return b'\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02' + struct.pack('!H', ethertype) + ip_packet
-
-
 def inner_frame(i, size=64):
     payload = struct.pack('!I', i) + bytes((i + k) & 0xff for k in range(size))
     return ether(ipv4_udp('10.0.%d.%d' % (i // 250 % 250, i % 250 + 1), '10.9.0.1',
                           1024 + i % 60000, 80, payload))
-
-
-def vxlan(vni, frame, flags=0x08):
-    return struct.pack('!BBHI', flags, 0, 0, vni << 8) + frame
-
-
-def geneve(vni, frame, proto=0x6558, version=0, opts=b''):
-    return struct.pack('!BBHI', (version << 6) | (len(opts) // 4), 0, proto, vni << 8) + opts + frame
 
 
 class Sender:
