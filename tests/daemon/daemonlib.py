@@ -19,6 +19,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'pylib'))
 from udpcap_packets import ether, geneve, ipv4_udp, vxlan  # noqa: E402,F401 (re-exported)
+from udpcap_procs import stop_process  # noqa: E402
 
 UDPCAPD = os.environ.get('UDPCAPD')
 RING_READER = os.environ.get('RING_READER')
@@ -166,13 +167,8 @@ class Daemon:
         return recs
 
     def stop(self, sig=signal.SIGTERM, timeout=60):
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-        try:
-            rc = self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        rc = stop_process(self.proc, sig, timeout)
+        if rc is None:
             raise AssertionError('daemon did not stop within %ds:\n%s' % (timeout, self.read_log()))
         self.log.close()
         return rc

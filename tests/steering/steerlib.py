@@ -12,6 +12,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+from udpcap_procs import stop_process  # noqa: E402
+
 SKIP = 77
 
 
@@ -145,12 +148,7 @@ class Daemon:
 
     def stop(self):
         if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+            stop_process(self.proc, signal.SIGTERM, 20)
         self.log.close()
         return self.proc.returncode
 
@@ -183,11 +181,7 @@ class Dumpers:
             if p.poll() is None:
                 p.send_signal(signal.SIGINT)
         for p in self.procs:
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+            stop_process(p, signal.SIGINT, 20)
         return self.files
 
 

@@ -21,6 +21,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
 from udpcap_packets import checksum, eth_ipv4_udp, geneve, vxlan  # noqa: E402,F401 (re-exported)
+from udpcap_procs import stop_process  # noqa: E402
 
 MAX_PAYLOAD = 9216  # udpcapd receives datagrams up to this; longer ones count "truncated"
 BUILD = os.environ.get("UDPCAP_BUILD_ROOT", "")
@@ -331,14 +332,8 @@ class Daemon:
         return self.proc is not None and self.proc.poll() is None
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                fail(f"udpcapd ignored SIGTERM for 30 s:\n{self.log()}")
+        if self.proc and stop_process(self.proc) is None:
+            fail(f"udpcapd ignored SIGTERM for 30 s:\n{self.log()}")
         rc = self.proc.returncode if self.proc else 0
         self.proc = None
         return rc
@@ -405,12 +400,8 @@ class Dump:
             return 0
 
     def stop(self, sig=signal.SIGINT, timeout=30):
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-        try:
-            rc = self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        rc = stop_process(self.proc, sig, timeout)
+        if rc is None:
             fail(f"dump ignored {sig} for {timeout} s")
         self.reader.join(timeout=10)
         return rc, "".join(self.stderr)

@@ -66,12 +66,7 @@ class Zeek:
         return "".join(self.lines)
 
     def stop(self, timeout=120):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        if harness.stop_process(self.proc, signal.SIGTERM, timeout) is None:
             harness.fail(f"zeek ignored SIGTERM for {timeout} s:\n{self.output()}")
         self.reader.join(timeout=10)
         return self.proc.returncode
