@@ -100,12 +100,18 @@ void ShmRingSource::Close() {
     Closed();
 }
 
-bool ShmRingSource::Filtered(int dlt, const struct timeval& ts, uint32_t caplen, uint32_t len, const uint8_t* data) {
+// The capture filter Zeek installed, unless it has none or one that matches everything.
+zeek::iosource::detail::BPF_Program* ShmRingSource::ActiveFilter() {
     auto* code = GetBPFFilter(filter_index);
+    return code && ! code->MatchesAnything() && code->GetProgram() ? code : nullptr;
+}
+
+bool ShmRingSource::Filtered(int dlt, const struct timeval& ts, uint32_t caplen, uint32_t len, const uint8_t* data) {
+    auto* code = ActiveFilter();
 
     // The filter was compiled for the ring's link type; a packet of another
     // type (mixed rings) cannot be matched against it and is not filtered.
-    if ( ! code || code->MatchesAnything() || dlt != link_type || ! code->GetProgram() )
+    if ( ! code || dlt != link_type )
         return false;
 
     pcap_pkthdr hdr{};
@@ -187,7 +193,9 @@ void ShmRingSource::Statistics(Stats* stats) {
     stats->bytes_received = st.bytes;
     stats->dropped = st.dropped;
     stats->link = st.link;
-    stats->filtered = filtered;
+    // Only with a capture filter, or Zeek's summary would say "0 filtered".
+    if ( ActiveFilter() )
+        stats->filtered = filtered;
 }
 
 // Say once when the daemon's ring went away and once when we are back.

@@ -45,6 +45,7 @@ protected:
     void Statistics(Stats* stats) override;
 
 private:
+    zeek::iosource::detail::BPF_Program* ActiveFilter();
     bool Filtered(int dlt, const struct timeval& ts, uint32_t caplen, uint32_t len, const uint8_t* data);
     void ReportAttachState();
 
