@@ -22,7 +22,7 @@ from ringwatch import harness, wait_consumers, wait_drained  # noqa: E402
 
 PCAPS = ["http-bro.org.pcap", "wikipedia.pcap"]
 VNI = 4242
-IGNORED = {"uid", "ts", "duration", "id.ctx.vxlan_vni"}
+IGNORED = {"uid", "ts", "duration", "id.ctx.vxlan_vni", "id.ctx.geneve_vni"}
 
 
 def read_conn_log(path):
@@ -91,30 +91,32 @@ def reference(zeek, plugin_dir, pcap, tmp):
     return rows
 
 
-def live(zeek, plugin_dir, replays, tmp):
-    """Replay each (pcap, vni) as VXLAN through udpcapd into two rings read by
-    two `zeek -i shmring::worker-N` (with the vxlan_vni conn key); returns
-    the two workers' conn.log rows."""
+def live(zeek, plugin_dir, replays, tmp, encap="vxlan", conn_key="vxlan_vni"):
+    """Replay each (pcap, vni) with encapsulation encap (vxlan, geneve,
+    geneve+vxlan) through udpcapd into two rings read by two
+    `zeek -i shmring::worker-N` with the conn_key script
+    (policy/frameworks/conn_key/shmring/CONN_KEY); returns the two workers'
+    conn.log rows."""
     env, extra = zeek_env(plugin_dir)
-    daemon = harness.Daemon([("vx", "127.0.0.1", "vxlan", [])], rings=2, ring_size="16M")
+    daemon = harness.Daemon([("vx", "127.0.0.1", encap, [])], rings=2, ring_size="16M")
     workers = []
     try:
         daemon.start()
         local = os.path.join(tmp, "shmring.zeek")
         with open(local, "w") as f:
             f.write(f'redef ShmRing::ring_dir = "{daemon.ring_dir}";\n'
-                    "@load policy/frameworks/conn_key/shmring/vxlan_vni\n")
+                    f"@load policy/frameworks/conn_key/shmring/{conn_key}\n")
         for i in range(2):
             workers.append(Zeek(zeek, env, os.path.join(tmp, f"w{i}"),
                                 ["-i", f"shmring::worker-{i}", local] + extra))
         wait_consumers(daemon.ring_dir, [w.proc for w in workers], "zeek")
         total = 0
         for pcap, vni in replays:
-            sent = harness.replay(pcap, daemon.addr("vx"), encap="vxlan",
+            sent = harness.replay(pcap, daemon.addr("vx"), encap=encap,
                                   extra=["--vni", str(vni), "--src-port", "random"])
             npkts = len(harness.read_pcap(pcap)[2])
             harness.log(f"{os.path.basename(pcap)}: replayed {sent['packets']} of {npkts} "
-                        f"packets with VNI {vni}")
+                        f"packets as {encap} with VNI {vni}")
             total += npkts
             wait_drained(daemon.ring_dir, 2, total)
         for w in workers:

@@ -10,7 +10,10 @@
   equal udpcapd's delivered and ring_full counts for that ring;
 - restart: udpcapd is stopped and a new udpcapd creates the ring again;
   Zeek follows it without restarting ("re-attached"), and the connections
-  of both runs are in its conn.log, each run equal to `zeek -r`.
+  of both runs are in its conn.log, each run equal to `zeek -r`;
+- waiting: with ShmRing::wait_for_ring a Zeek started before udpcapd
+  attaches once the ring appears; with a wait_timeout and no udpcapd it
+  gives up with a message naming the ring's path.
 Registered only when meson built the plugin (zeek-config found).
 Usage: test_zeek_live.py ZEEK PLUGIN_DIR"""
 
@@ -18,6 +21,7 @@ import os
 import re
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -38,13 +42,14 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def start_zeek(zeek, plugin_dir, daemon, tmp, name, scripts=""):
+def start_zeek(zeek, plugin_dir, daemon, tmp, name, scripts="", attach=True):
     env, extra = zeek_env(plugin_dir)
     local = os.path.join(tmp, f"{name}.zeek")
     with open(local, "w") as f:
         f.write(f'redef ShmRing::ring_dir = "{daemon.ring_dir}";\n{scripts}')
     z = Zeek(zeek, env, os.path.join(tmp, name), ["-i", "shmring::worker-0", local] + extra)
-    wait_consumers(daemon.ring_dir, [z.proc], "zeek")
+    if attach:
+        wait_consumers(daemon.ring_dir, [z.proc], "zeek")
     return z
 
 
@@ -157,6 +162,47 @@ def restart(zeek, plugin_dir, tmp):
         second.cleanup()
 
 
+def waiting(zeek, plugin_dir, tmp):
+    pcap = os.path.join(harness.pcap_dir(), "wikipedia.pcap")
+    npkts = len(harness.read_pcap(pcap)[2])
+    daemon = harness.Daemon([("vx", "127.0.0.1", "vxlan", [])], rings=1, ring_size="16M")
+    z = None
+    try:
+        # no udpcapd yet: a bounded wait ends in an error naming the ring
+        z = start_zeek(zeek, plugin_dir, daemon, tmp, "wait-timeout",
+                       "redef ShmRing::wait_for_ring = T;\n"
+                       "redef ShmRing::wait_timeout = 1 sec;\n", attach=False)
+        try:
+            rc = z.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            harness.fail(f"zeek kept waiting past its wait_timeout of 1 s:\n{z.output()}")
+        z.reader.join(timeout=10)
+        path = os.path.join(daemon.ring_dir, "worker-0")
+        if rc == 0 or f"ring {path} did not appear within 1000 ms" not in z.output():
+            harness.fail(f"zeek with wait_timeout = 1 sec and no ring: exit {rc}\n{z.output()}")
+        # started before udpcapd, waiting without a limit: attaches when it appears
+        z = start_zeek(zeek, plugin_dir, daemon, tmp, "wait",
+                       "redef ShmRing::wait_for_ring = T;\n"
+                       "redef ShmRing::wait_timeout = 0 secs;\n", attach=False)
+        time.sleep(1)
+        if z.proc.poll() is not None:
+            harness.fail(f"zeek waiting for its ring exited {z.proc.returncode}:\n{z.output()}")
+        daemon.start()
+        wait_consumers(daemon.ring_dir, [z.proc], "zeek")
+        harness.replay(pcap, daemon.addr("vx"), encap="vxlan")
+        wait_drained(daemon.ring_dir, 1, npkts)
+        stop_zeek(z)
+        conns = read_conn_log(os.path.join(z.workdir, "conn.log"))
+        if not conns:
+            harness.fail(f"zeek that waited for its ring logged no connections:\n{z.output()}")
+        harness.log(f"ok: wait_for_ring: gave up after wait_timeout naming {path}; "
+                    f"attached when udpcapd came up ({len(conns)} connections)")
+    finally:
+        if z and z.proc.poll() is None:
+            z.proc.kill()
+        daemon.cleanup()
+
+
 def main():
     zeek, plugin_dir = sys.argv[1], sys.argv[2]
     harness.require_binaries()
@@ -165,9 +211,10 @@ def main():
         idle(zeek, plugin_dir, tmp)
         losses(zeek, plugin_dir, tmp)
         restart(zeek, plugin_dir, tmp)
+        waiting(zeek, plugin_dir, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    harness.log("ok: idle, losses and a udpcapd restart, as Zeek sees them")
+    harness.log("ok: idle, losses, a udpcapd restart and waiting for a ring, as Zeek sees them")
 
 
 if __name__ == "__main__":
