@@ -76,12 +76,12 @@ def zeek_env(plugin_dir):
     return dict(os.environ, ZEEK_PLUGIN_PATH=plugin_dir), os.environ.get("UDPCAP_ZEEK_ARGS", "").split()
 
 
-def reference(zeek, plugin_dir, pcap, tmp):
-    """conn.log rows of `zeek -r pcap`."""
+def reference(zeek, plugin_dir, pcap, tmp, args=()):
+    """conn.log rows of `zeek -r pcap ARGS...`."""
     env, extra = zeek_env(plugin_dir)
     workdir = os.path.join(tmp, "ref")
     os.makedirs(workdir)
-    ref = subprocess.run([zeek, "-C", "-r", pcap] + extra, cwd=workdir, env=env,
+    ref = subprocess.run([zeek, "-C", "-r", pcap] + list(args) + extra, cwd=workdir, env=env,
                          capture_output=True, text=True, timeout=600)
     if ref.returncode != 0:
         harness.fail(f"zeek -r {pcap}: exit {ref.returncode}\n{ref.stdout}{ref.stderr}")

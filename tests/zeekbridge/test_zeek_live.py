@@ -11,6 +11,8 @@
 - restart: udpcapd is stopped and a new udpcapd creates the ring again;
   Zeek follows it without restarting ("re-attached"), and the connections
   of both runs are in its conn.log, each run equal to `zeek -r`;
+- capture filter: `zeek -f FILTER` on a ring logs what `zeek -r -f FILTER`
+  logs, and Zeek's summary counts the packets the filter rejected;
 - waiting: with ShmRing::wait_for_ring a Zeek started before udpcapd
   attaches once the ring appears; with a wait_timeout and no udpcapd it
   gives up with a message naming the ring's path.
@@ -42,12 +44,13 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def start_zeek(zeek, plugin_dir, daemon, tmp, name, scripts="", attach=True):
+def start_zeek(zeek, plugin_dir, daemon, tmp, name, scripts="", attach=True, args=()):
     env, extra = zeek_env(plugin_dir)
     local = os.path.join(tmp, f"{name}.zeek")
     with open(local, "w") as f:
         f.write(f'redef ShmRing::ring_dir = "{daemon.ring_dir}";\n{scripts}')
-    z = Zeek(zeek, env, os.path.join(tmp, name), ["-i", "shmring::worker-0", local] + extra)
+    z = Zeek(zeek, env, os.path.join(tmp, name),
+             ["-i", "shmring::worker-0", local] + list(args) + extra)
     if attach:
         wait_consumers(daemon.ring_dir, [z.proc], "zeek")
     return z
@@ -162,6 +165,31 @@ def restart(zeek, plugin_dir, tmp):
         second.cleanup()
 
 
+def capture_filter(zeek, plugin_dir, tmp):
+    pcap = os.path.join(harness.pcap_dir(), "wikipedia.pcap")
+    npkts = len(harness.read_pcap(pcap)[2])
+    flt = "tcp port 80"
+    expected = reference(zeek, plugin_dir, pcap, os.path.join(tmp, "filter-ref"), ["-f", flt])
+    daemon = harness.Daemon([("vx", "127.0.0.1", "vxlan", [])], rings=1, ring_size="16M")
+    try:
+        daemon.start()
+        z = start_zeek(zeek, plugin_dir, daemon, tmp, "filter", args=["-f", flt])
+        harness.replay(pcap, daemon.addr("vx"), encap="vxlan")
+        wait_drained(daemon.ring_dir, 1, npkts)
+        out = stop_zeek(z)
+        compare(expected, read_conn_log(os.path.join(z.workdir, "conn.log")),
+                f"conn.log with -f '{flt}'")
+        m = re.search(r"(\d+) packets received on interface \S+, .* (\d+) \([\d.]+%\) filtered",
+                      out)
+        if not m or int(m.group(1)) + int(m.group(2)) != npkts or int(m.group(2)) == 0:
+            harness.fail(f"zeek's summary should split {npkts} packets into received and "
+                         f"filtered:\n{out}")
+        harness.log(f"ok: -f '{flt}': conn.log equals zeek -r -f ({len(expected)} "
+                    f"connections); {m.group(1)} received, {m.group(2)} filtered")
+    finally:
+        daemon.cleanup()
+
+
 def waiting(zeek, plugin_dir, tmp):
     pcap = os.path.join(harness.pcap_dir(), "wikipedia.pcap")
     npkts = len(harness.read_pcap(pcap)[2])
@@ -211,10 +239,12 @@ def main():
         idle(zeek, plugin_dir, tmp)
         losses(zeek, plugin_dir, tmp)
         restart(zeek, plugin_dir, tmp)
+        capture_filter(zeek, plugin_dir, tmp)
         waiting(zeek, plugin_dir, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    harness.log("ok: idle, losses, a udpcapd restart and waiting for a ring, as Zeek sees them")
+    harness.log("ok: idle, losses, a udpcapd restart, a capture filter and waiting for a ring, "
+                "as Zeek sees them")
 
 
 if __name__ == "__main__":
