@@ -7,7 +7,9 @@
   CPU time over a few seconds stays near zero; a busy poll would burn ~100%);
 - losses: while Zeek is stopped (SIGSTOP) udpcapd's ring overflows; Zeek's
   own "N packets received on interface ..., D dropped" line at exit must
-  equal udpcapd's delivered and ring_full counts for that ring;
+  equal udpcapd's delivered and ring_full counts for that ring, and so must
+  get_net_stats() (what stats.log and Zeek's telemetry report), with
+  link = received + dropped;
 - restart: udpcapd is stopped and a new udpcapd creates the ring again;
   Zeek follows it without restarting ("re-attached"), and the connections
   of both runs are in its conn.log, each run equal to `zeek -r`;
@@ -94,7 +96,11 @@ def losses(zeek, plugin_dir, tmp):
     pcap = os.path.join(harness.pcap_dir(), "http-bro.org.pcap")
     try:
         daemon.start()
-        z = start_zeek(zeek, plugin_dir, daemon, tmp, "losses")
+        # get_net_stats() feeds stats.log and Zeek's telemetry
+        z = start_zeek(zeek, plugin_dir, daemon, tmp, "losses",
+                       'event zeek_done() { local ns = get_net_stats(); '
+                       'print fmt("net_stats %d %d %d", ns$pkts_recvd, ns$pkts_dropped, '
+                       'ns$pkts_link); }\n')
         z.proc.send_signal(signal.SIGSTOP)
         try:
             sent = harness.replay(pcap, daemon.addr("vx"), encap="vxlan")["packets"]
@@ -124,6 +130,12 @@ def losses(zeek, plugin_dir, tmp):
         if (received, dropped) != (delivered, lost):
             harness.fail(f"zeek reports {received} received / {dropped} dropped, udpcapd "
                          f"{delivered} delivered / {lost} lost for worker-0")
+        ns = re.search(r"net_stats (\d+) (\d+) (\d+)", out)
+        if not ns or tuple(map(int, ns.groups())) != (delivered, lost, delivered + lost):
+            harness.fail(f"get_net_stats() should give received {delivered}, dropped {lost}, "
+                         f"link {delivered + lost}:\n{out}")
+        harness.log(f"ok: get_net_stats(): received {delivered}, dropped {lost}, link "
+                    f"{delivered + lost}")
     finally:
         daemon.cleanup()
 
