@@ -26,12 +26,6 @@ def rss_kib(pid):
         return int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1))
 
 
-def cpu_s(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("build")
@@ -47,6 +41,7 @@ def main():
     os.environ.setdefault("UDPCAP_PCAP_DIR", os.path.join(HERE, "..", "..", "shared", "pcaps"))
     os.environ["LD_LIBRARY_PATH"] = os.path.join(build, "lib")
     from test_zeek_acceptance import Zeek, harness, zeek_env
+    from test_zeek_live import cpu_seconds
     from ringwatch import rings, wait_consumers
     pcap = a.pcap if os.path.isabs(a.pcap) else os.path.join(harness.pcap_dir(), a.pcap)
     env, extra = zeek_env(os.path.abspath(a.plugin_dir))
@@ -72,7 +67,7 @@ def main():
                 report += 30
                 print(f"{time.monotonic() - start:5.0f} s: sent {sent}, zeek RSS "
                       f"{[rss_kib(w.proc.pid) for w in workers]} KiB, CPU "
-                      f"{[round(cpu_s(w.proc.pid), 1) for w in workers]} s", flush=True)
+                      f"{[round(cpu_seconds(w.proc.pid), 1) for w in workers]} s", flush=True)
         harness.wait_until(lambda: all(r["used"] == 0 for r in rings(daemon.ring_dir).values()),
                            120, "the Zeeks to drain their rings")
         st = daemon.stats()

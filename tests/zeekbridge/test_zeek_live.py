@@ -58,6 +58,23 @@ def start_zeek(zeek, plugin_dir, daemon, tmp, name, scripts="", attach=True, arg
     return z
 
 
+def vxlan_daemon(ring_size="16M"):
+    """udpcapd (not started) with one VXLAN listener "vx" and one ring, worker-0."""
+    return harness.Daemon([("vx", "127.0.0.1", "vxlan", [])], rings=1, ring_size=ring_size)
+
+
+def shared_capture(name):
+    """(path, packet count) of one of the shared captures."""
+    path = os.path.join(harness.pcap_dir(), name)
+    return path, len(harness.read_pcap(path)[2])
+
+
+def kill_zeek(z):
+    """A failed check must not leave its Zeek running."""
+    if z and z.proc.poll() is None:
+        z.proc.kill()
+
+
 def stop_zeek(z):
     rc = z.stop()
     if rc != 0:
@@ -74,7 +91,8 @@ def ring_counters(daemon):
 
 
 def idle(zeek, plugin_dir, tmp):
-    daemon = harness.Daemon([("vx", "127.0.0.1", "vxlan", [])], rings=1)
+    daemon = vxlan_daemon("4M")
+    z = None
     try:
         daemon.start()
         z = start_zeek(zeek, plugin_dir, daemon, tmp, "idle")
@@ -87,13 +105,15 @@ def idle(zeek, plugin_dir, tmp):
         if used > IDLE_MAX_CPU:
             harness.fail(f"idle zeek used {used * 100:.1f}% of a CPU (busy polling?)")
     finally:
+        kill_zeek(z)
         daemon.cleanup()
 
 
 def losses(zeek, plugin_dir, tmp):
     # 64 KiB ring: one replay of the capture overflows it while Zeek is stopped
-    daemon = harness.Daemon([("vx", "127.0.0.1", "vxlan", [])], rings=1, ring_size="64K")
+    daemon = vxlan_daemon("64K")
     pcap = os.path.join(harness.pcap_dir(), "http-bro.org.pcap")
+    z = None
     try:
         daemon.start()
         # get_net_stats() feeds stats.log and Zeek's telemetry
@@ -137,15 +157,15 @@ def losses(zeek, plugin_dir, tmp):
         harness.log(f"ok: get_net_stats(): received {delivered}, dropped {lost}, link "
                     f"{delivered + lost}")
     finally:
+        kill_zeek(z)
         daemon.cleanup()
 
 
 def restart(zeek, plugin_dir, tmp):
-    pcap = os.path.join(harness.pcap_dir(), "wikipedia.pcap")
-    npkts = len(harness.read_pcap(pcap)[2])
+    pcap, npkts = shared_capture("wikipedia.pcap")
     expected = reference(zeek, plugin_dir, pcap, os.path.join(tmp, "restart-ref"))
-    first = harness.Daemon([("vx", "127.0.0.1", "vxlan", [])], rings=1, ring_size="16M")
-    second = harness.Daemon([("vx", "127.0.0.1", "vxlan", [])], rings=1, ring_size="16M")
+    first = vxlan_daemon()
+    second = vxlan_daemon()
     second.ring_dir = first.ring_dir  # the same [rings] dir, as a restarted udpcapd
     z = None
     try:
@@ -171,18 +191,17 @@ def restart(zeek, plugin_dir, tmp):
         harness.log(f"ok: zeek followed a restarted udpcapd; {len(expected)} connections "
                     "from each run")
     finally:
-        if z and z.proc.poll() is None:
-            z.proc.kill()
+        kill_zeek(z)
         first.cleanup()
         second.cleanup()
 
 
 def capture_filter(zeek, plugin_dir, tmp):
-    pcap = os.path.join(harness.pcap_dir(), "wikipedia.pcap")
-    npkts = len(harness.read_pcap(pcap)[2])
+    pcap, npkts = shared_capture("wikipedia.pcap")
     flt = "tcp port 80"
     expected = reference(zeek, plugin_dir, pcap, os.path.join(tmp, "filter-ref"), ["-f", flt])
-    daemon = harness.Daemon([("vx", "127.0.0.1", "vxlan", [])], rings=1, ring_size="16M")
+    daemon = vxlan_daemon()
+    z = None
     try:
         daemon.start()
         z = start_zeek(zeek, plugin_dir, daemon, tmp, "filter", args=["-f", flt])
@@ -199,13 +218,13 @@ def capture_filter(zeek, plugin_dir, tmp):
         harness.log(f"ok: -f '{flt}': conn.log equals zeek -r -f ({len(expected)} "
                     f"connections); {m.group(1)} received, {m.group(2)} filtered")
     finally:
+        kill_zeek(z)
         daemon.cleanup()
 
 
 def waiting(zeek, plugin_dir, tmp):
-    pcap = os.path.join(harness.pcap_dir(), "wikipedia.pcap")
-    npkts = len(harness.read_pcap(pcap)[2])
-    daemon = harness.Daemon([("vx", "127.0.0.1", "vxlan", [])], rings=1, ring_size="16M")
+    pcap, npkts = shared_capture("wikipedia.pcap")
+    daemon = vxlan_daemon()
     z = None
     try:
         # no udpcapd yet: a bounded wait ends in an error naming the ring
@@ -238,8 +257,7 @@ def waiting(zeek, plugin_dir, tmp):
         harness.log(f"ok: wait_for_ring: gave up after wait_timeout naming {path}; "
                     f"attached when udpcapd came up ({len(conns)} connections)")
     finally:
-        if z and z.proc.poll() is None:
-            z.proc.kill()
+        kill_zeek(z)
         daemon.cleanup()
 
 
