@@ -322,7 +322,7 @@ static void report_source_state(struct dump_state *s)
 			s->a->ring, st.corrupt - s->corrupt_seen);
 		s->corrupt_seen = st.corrupt;
 	}
-	if (st.attached != s->attached && !st.attached)
+	if (s->attached && !st.attached)
 		fprintf(stderr, "udpcapctl dump: ring '%s' is gone (udpcapd restarting?); waiting for it\n",
 			s->a->ring);
 	if (st.reattaches > s->reattaches)
@@ -354,7 +354,7 @@ static int capture(struct dump_state *s, const sigset_t *waitmask)
 	const struct dump_args *a = s->a;
 	double deadline = a->timeout ? now_s() + a->timeout : 0;
 	struct udpcap_pkt p;
-	unsigned written = 0, naps = 0;
+	unsigned naps = 0;
 	int r;
 
 	while (!stop_requested && !s->reader_gone &&
@@ -366,7 +366,7 @@ static int capture(struct dump_state *s, const sigset_t *waitmask)
 			udpcap_source__done(s->src);
 			if (r)
 				return -EIO;
-			if (++written % ERROR_CHECK_EVERY == 0 && s->dumper &&
+			if ((s->written + s->other_linktype) % ERROR_CHECK_EVERY == 0 && s->dumper &&
 			    ferror(pcap_dump_file(s->dumper)) && flush(s))
 				return -EIO;
 			continue;
