@@ -32,7 +32,7 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "tests", "traffic"))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "pylib"))
 
 
 def proc_cpu_ns(pid):

@@ -30,7 +30,7 @@ args = ap.parse_args()
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 os.environ["UDPCAP_BUILD_ROOT"] = os.path.abspath(args.build)
 os.environ.setdefault("UDPCAP_SOURCE_ROOT", root)
-sys.path.insert(0, os.path.join(root, "tests", "faults"))
+sys.path.insert(0, os.path.join(root, "tests", "pylib"))
 from faultlib import (Daemon, Dump, UDPCAPCTL, fd_count, rss_kib,  # noqa: E402
                       write_pcap_frames)
 

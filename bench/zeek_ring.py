@@ -25,8 +25,7 @@ import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "tests", "traffic"))
-sys.path.insert(0, os.path.join(HERE, "..", "tests", "zeekbridge"))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "pylib"))
 
 
 def run_zeek(zeek, args, cwd, env, while_running=None):

@@ -18,7 +18,8 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "tests", "zeekbridge"))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "pylib"))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "system", "zeek"))
 
 
 def rss_kib(pid):

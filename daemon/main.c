@@ -18,9 +18,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "control.h"
 #include "log.h"
-#include "stats.h"
+#include "obs/control.h"
+#include "obs/stats.h"
 #include "udpcap-build.h"
 #include "udpcapd.h"
 

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "steering.h"
+#include "steer/steering.h"
 #include "udpcapd.h"
 
 static int setopt_int(int fd, int level, int name, int value)

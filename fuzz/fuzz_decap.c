@@ -4,10 +4,10 @@
  * symmetric hash: every input is decapsulated as raw and skip=N (each link
  * type), VXLAN, GENEVE and GENEVE+VXLAN; each inner packet is flow-parsed
  * (from an exactly sized copy) and hashed in both modes. The invariants are
- * in tests/parse/parse_check.h: reads only inside the checked window,
+ * in tests/lib/parse/parse_check.h: reads only inside the checked window,
  * inner_off + inner_len == len, exactly one known reason, ret_* untouched on
  * failure, wrappers == inline code, hash(A->B) == hash(B->A).
- * Run as a bounded smoke by tests/parse/run_fuzz.sh (suite 'fuzz').
+ * Run as a bounded smoke by tests/lib/parse/run_fuzz.sh (suite 'fuzz').
  */
 #include "parse_check.h"
 

@@ -7,7 +7,7 @@
 #   tools/demo.sh BUILD_DIR [--no-wait]
 #
 # --no-wait stops the daemon after showing everything instead of waiting for
-# Ctrl-C (tests/traffic/demo_smoke.sh uses it).
+# Ctrl-C (tests/system/traffic/demo_smoke.sh uses it).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

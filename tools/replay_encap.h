@@ -5,7 +5,7 @@
  * GENEVE carrying IPv4/UDP/VXLAN (AWS GWLB + Traffic Mirroring) or raw —
  * and the per-direction flow hash a real VTEP derives its source port from.
  * Everything built here decodes back with udpcap_decap() to the exact
- * bytes that went in (tests/traffic/test_replay_encap.c proves it).
+ * bytes that went in (tests/system/traffic/test_replay_encap.c proves it).
  */
 #ifndef UDPCAPCTL_REPLAY_ENCAP_H
 #define UDPCAPCTL_REPLAY_ENCAP_H

@@ -9,7 +9,6 @@ import subprocess
 import sys
 import tempfile
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import daemonlib as h  # noqa: E402
 
 

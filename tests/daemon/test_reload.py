@@ -13,7 +13,6 @@ import socket
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import daemonlib as h  # noqa: E402
 
 

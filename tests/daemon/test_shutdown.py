@@ -12,7 +12,6 @@ import socket
 import subprocess
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import daemonlib as h  # noqa: E402
 
 CONFIG = '[listener vx]\nlisten = 127.0.0.1:0\nencap = vxlan\n'

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Hand-built packets for the Python tests (not a test): inner
 Ethernet/IPv4/UDP frames and the VXLAN and GENEVE headers udpcapd strips.
-One copy for every harness (tests/traffic, tests/daemon, tests/faults)."""
+One copy for every harness (tests/system/traffic, tests/daemon, tests/system/faults)."""
 
 import socket
 import struct

@@ -38,7 +38,7 @@
  *   constant bounds (VLAN tags <= 2, IPv6 extension headers <= 6), verified
  *   as bounded loops (kernel >= 5.3). A whole sk_reuseport program around
  *   udpcap_parse_steer() uses 184 bytes of stack and passes the verifier
- *   with CAP_BPF alone (tests/parse/test_bpf.sh). Everything is static
+ *   with CAP_BPF alone (tests/lib/parse/test_bpf.sh). Everything is static
  *   inline, always_inline.
  * - Headers for the BPF build: with <linux/bpf.h> add
  *   -I/usr/include/$(gcc -print-multiarch) for <asm/types.h>.

@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * udpcapd_stats_collect(): a lock-free snapshot of every counter cell
+ * (relaxed loads; each cell has one writer), summed per listener, per ring
+ * and in total. udpcapd_stats_log(): the same as one log line (SIGUSR1).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "stats.h"
+#include "steer/steering.h"
+#include "udpcap-build.h"
+#include "udpcapd.h"
+
+uint64_t udpcapd_now_ns(int clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void add_cell(struct udpcapd_stats_counters *acc, const struct udpcapd_counters *c)
+{
+	unsigned i;
+
+	acc->received += c->received;
+	acc->delivered += c->delivered;
+	acc->bytes += c->bytes;
+	acc->received_bytes += c->received_bytes;
+	for (i = 0; i < UDPCAPD_DROP__COUNT; i++)
+		acc->drops[i] += c->drops[i];
+}
+
+int udpcapd_stats_collect(struct udpcapd *d, struct udpcapd_stats *ret)
+{
+	struct udpcapd_stats s;
+	unsigned li, ri;
+
+	memset(&s, 0, sizeof(s));
+	s.listeners = calloc(d->nlisteners ? d->nlisteners : 1, sizeof(*s.listeners));
+	s.rings = calloc(d->nrings ? d->nrings : 1, sizeof(*s.rings));
+	if (!s.listeners || !s.rings) {
+		udpcapd_stats_free(&s);
+		return -ENOMEM;
+	}
+	snprintf(s.version, sizeof(s.version), "%s", UDPCAP_VERSION);
+	s.start_time_ns = d->start_realtime_ns;
+	s.uptime_ns = udpcapd_now_ns(CLOCK_MONOTONIC) - d->start_monotonic_ns;
+	s.steering = udpcapd_steering_mode_name(d->steering_mode);
+	snprintf(s.steering_why, sizeof(s.steering_why), "%s", d->steering_why);
+	s.backend = d->config->receive.backend == UDPCAP_BACKEND_IO_URING ? "io_uring" : "recvmmsg";
+	s.hash = d->config->steering.hash == UDPCAP_HASH_IP_PAIR ? "ip-pair" : "5-tuple";
+	s.listener_count = d->nlisteners;
+	s.ring_count = d->nrings;
+	for (li = 0; li < d->nlisteners; li++) {
+		struct udpcapd_stats_listener *sl = &s.listeners[li];
+		const struct udpcapd_listener *l = &d->listeners[li];
+
+		snprintf(sl->name, sizeof(sl->name), "%s", l->name);
+		snprintf(sl->listen, sizeof(sl->listen), "%s", l->listen);
+		snprintf(sl->encap, sizeof(sl->encap), "%s", udpcap_encap_name(l->encap.type));
+		if (l->encap.type == UDPCAP_ENCAP_SKIP)
+			snprintf(sl->encap, sizeof(sl->encap), "skip=%u", l->encap.skip);
+		if (l->steering)
+			udpcapd_steering_unparsed(l->steering, s.steering_unparsed);
+		for (ri = 0; ri < d->nrings; ri++) {
+			struct udpcapd_counters c;
+
+			/* one consistent copy per cell, so every sum keeps the invariants */
+			udpcapd_cell_read(udpcapd_cell(d, li, ri), &c);
+			add_cell(&sl->c, &c);
+			add_cell(&s.rings[ri].c, &c);
+			add_cell(&s.totals, &c);
+		}
+	}
+	for (ri = 0; ri < d->nrings; ri++) {
+		struct udpcapd_stats_ring *sr = &s.rings[ri];
+
+		snprintf(sr->name, sizeof(sr->name), "%s", d->ring_names[ri]);
+		if (d->rings && d->rings[ri]) {
+			snprintf(sr->path, sizeof(sr->path), "%s", udpcap_ring__path(d->rings[ri]));
+			udpcap_ring__stats(d->rings[ri], &sr->ring);
+		}
+	}
+	*ret = s;
+	return 0;
+}
+
+struct linebuf {
+	char *buf;
+	size_t len, cap;
+};
+
+static void __attribute__((format(printf, 2, 3))) put(struct linebuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (!b->buf)
+		return;
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(b->buf + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			return;
+		if ((size_t)n < b->cap - b->len) {
+			b->len += (size_t)n;
+			return;
+		}
+		{
+			char *tmp = realloc(b->buf, b->cap * 2 + (size_t)n);
+
+			if (!tmp) {
+				free(b->buf);
+				b->buf = NULL;
+				return;
+			}
+			b->buf = tmp;
+			b->cap = b->cap * 2 + (size_t)n;
+		}
+	}
+}
+
+static void put_counters(struct linebuf *b, const char *scope,
+			 const struct udpcapd_stats_counters *c)
+{
+	unsigned i;
+
+	put(b, " %s.received=%llu %s.delivered=%llu %s.bytes=%llu %s.received_bytes=%llu", scope,
+	    (unsigned long long)c->received, scope, (unsigned long long)c->delivered, scope,
+	    (unsigned long long)c->bytes, scope, (unsigned long long)c->received_bytes);
+	for (i = 0; i < UDPCAPD_DROP__COUNT; i++)
+		put(b, " %s.drop.%s=%llu", scope, udpcapd_drop_name((enum udpcapd_drop)i),
+		    (unsigned long long)c->drops[i]);
+}
+
+/*
+ * One line, "stats key=value ...", for operators and tests:
+ * total.*, listener.NAME.*, ring.NAME.* (plus ring.NAME.full/written from the ring).
+ */
+void udpcapd_stats_log(struct udpcapd *d)
+{
+	struct linebuf b = {.buf = malloc(4096), .cap = 4096};
+	struct udpcapd_stats s;
+	uint64_t fallbacks = 0, enobufs = 0;
+	char scope[128];
+	size_t i;
+
+	if (!b.buf || udpcapd_stats_collect(d, &s) < 0) {
+		free(b.buf);
+		log_error("stats: out of memory");
+		return;
+	}
+	for (i = 0; i < d->nthreads; i++) {
+		fallbacks += __atomic_load_n(&d->threads[i].ts_fallbacks, __ATOMIC_RELAXED);
+		enobufs += __atomic_load_n(&d->threads[i].uring_enobufs, __ATOMIC_RELAXED);
+	}
+	put(&b,
+	    "stats uptime_ms=%llu backend=%s steering=%s hash=%s ts_fallbacks=%llu "
+	    "uring_enobufs=%llu",
+	    (unsigned long long)(s.uptime_ns / 1000000), s.backend, s.steering, s.hash,
+	    (unsigned long long)fallbacks, (unsigned long long)enobufs);
+	put_counters(&b, "total", &s.totals);
+	for (i = 0; i < s.listener_count; i++) {
+		snprintf(scope, sizeof(scope), "listener.%s", s.listeners[i].name);
+		put(&b, " %s.listen=%s", scope, s.listeners[i].listen);
+		put_counters(&b, scope, &s.listeners[i].c);
+	}
+	for (i = 0; i < s.ring_count; i++) {
+		snprintf(scope, sizeof(scope), "ring.%s", s.rings[i].name);
+		put_counters(&b, scope, &s.rings[i].c);
+		put(&b, " %s.written=%llu %s.full=%llu %s.used=%llu", scope,
+		    (unsigned long long)s.rings[i].ring.written_packets, scope,
+		    (unsigned long long)s.rings[i].ring.full_packets, scope,
+		    (unsigned long long)s.rings[i].ring.used);
+	}
+	if (b.buf)
+		log_notice("%s", b.buf);
+	free(b.buf);
+	udpcapd_stats_free(&s);
+}
