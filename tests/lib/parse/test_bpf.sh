@@ -7,11 +7,19 @@
 # under the stricter rules that apply with CAP_BPF alone (no CAP_PERFMON,
 # no CAP_SYS_ADMIN), which is how udpcapd loads its steering program.
 # Skips loudly (exit 77) when clang lacks the BPF target, or for `verify`
-# when not root / no bpftool / no bpffs.
+# when not root / no bpftool. Without a bpffs at /sys/fs/bpf (CI runners,
+# containers) it mounts one in a private mount namespace of its own, so the
+# verifier check runs everywhere and the host's mounts stay as they were.
 set -euo pipefail
 mode=${1:?compile or verify}
 src=${UDPCAP_SOURCE_ROOT:?run through meson test}
 skip() { echo "SKIP: $*"; echo "SKIP: $*" >&2; exit 77; }
+
+if [ "$mode" = verify ] && [ "$(id -u)" = 0 ] && [ -z "${UDPCAP_BPF_PRIVATE_NS:-}" ] &&
+	[ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" != bpf_fs ]; then
+	command -v unshare >/dev/null || { echo "FAIL: unshare missing, cannot mount bpffs privately"; exit 1; }
+	UDPCAP_BPF_PRIVATE_NS=1 exec unshare --mount --propagation private -- bash "$0" "$@"
+fi
 
 command -v clang >/dev/null || skip "clang not installed: cannot check parse.h for the BPF target"
 clang -print-targets 2>/dev/null | grep -qw bpf || skip "clang has no bpf target"
@@ -29,7 +37,11 @@ echo "compiled parse.h for the BPF target: $(stat -c %s "$tmp/parse_check.bpf.o"
 
 [ "$(id -u)" = 0 ] || skip "not root: cannot load a BPF program to run the verifier"
 command -v bpftool >/dev/null || skip "bpftool not installed"
-[ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" = bpf_fs ] || skip "no bpffs at /sys/fs/bpf"
+if [ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" != bpf_fs ]; then
+	[ -n "${UDPCAP_BPF_PRIVATE_NS:-}" ] || { echo "FAIL: no private mount namespace for bpffs"; exit 1; }
+	mount -t bpf bpf /sys/fs/bpf || { echo "FAIL: cannot mount bpffs at /sys/fs/bpf as root"; exit 1; }
+	echo "mounted bpffs at /sys/fs/bpf in a private mount namespace"
+fi
 pin=/sys/fs/bpf/udpcap_parse_check_$$_$RANDOM
 if ! bpftool prog load "$tmp/parse_check.bpf.o" "$pin" type sk_reuseport 2>"$tmp/log"; then
 	tail -40 "$tmp/log"
