@@ -20,12 +20,15 @@
 
 #include "log.h"
 #include "obs/control.h"
+#include "obs/health.h"
 #include "obs/stats.h"
 #include "udpcap-build.h"
 #include "udpcapd.h"
 
 /* How often STATUS= is refreshed for systemctl status. */
 #define STATUS_INTERVAL_NS (10ull * 1000 * 1000 * 1000)
+/* How often the data path is sampled for /healthz and /readyz. */
+#define HEALTH_TICK_MS 200
 
 static void usage(FILE *f)
 {
@@ -156,7 +159,7 @@ static int main_loop(struct udpcapd *d, int sfd)
 {
 	unsigned wd_ms = udpcapd_watchdog_interval_ms();
 	uint64_t last_wd = udpcapd_now_ns(CLOCK_MONOTONIC), last_status = last_wd;
-	int timeout = wd_ms && wd_ms < 1000 ? (int)wd_ms : 1000;
+	int timeout = wd_ms && wd_ms < HEALTH_TICK_MS ? (int)wd_ms : HEALTH_TICK_MS;
 
 	for (;;) {
 		struct pollfd pfd = {.fd = sfd, .events = POLLIN};
@@ -169,6 +172,7 @@ static int main_loop(struct udpcapd *d, int sfd)
 			return 1;
 		}
 		now = udpcapd_now_ns(CLOCK_MONOTONIC);
+		udpcapd_health_tick(d);
 		if (wd_ms && now - last_wd >= (uint64_t)wd_ms * 1000000) {
 			udpcapd_notify("WATCHDOG=1");
 			last_wd = now;
@@ -231,6 +235,10 @@ static int run(struct udpcapd *d)
 	}
 	if (udpcapd_sockets_open(d) < 0 || udpcapd_rings_create(d) < 0)
 		goto out;
+	if (udpcapd_health_new(d) < 0) {
+		log_error("out of memory");
+		goto out;
+	}
 	/* the control socket's group may need CAP_CHOWN: bind it before the drop,
 	 * serve it after, so that no thread ever holds a capability */
 	r = udpcapd_control_open(d, d->config, &control);
@@ -251,6 +259,9 @@ static int run(struct udpcapd *d)
 	if (udpcapd_threads_start(d) < 0)
 		goto out;
 
+	/* release: pairs with the acquire in health.c */
+	__atomic_store_n(&d->serving, true, __ATOMIC_RELEASE);
+	udpcapd_health_tick(d);
 	write_ready(d);
 	udpcapd_notify("READY=1");
 	notify_status(d);
@@ -259,12 +270,14 @@ static int run(struct udpcapd *d)
 	status = main_loop(d, sfd);
 	udpcapd_notify("STOPPING=1\nSTATUS=stopping");
 out:
+	__atomic_store_n(&d->serving, false, __ATOMIC_RELEASE);
 	udpcapd_metrics_stop(metrics);
 	udpcapd_control_stop(control);
 	udpcapd_threads_stop(d);
 	if (d->nthreads)
 		udpcapd_stats_log(d);
 	udpcapd_rings_shutdown(d);
+	udpcapd_health_free(d);
 	free_state(d);
 	if (sfd >= 0)
 		close(sfd);

@@ -103,6 +103,9 @@ struct udpcapd {
 	unsigned nthreads;
 	struct udpcapd_thread *threads;
 	bool stop; /* __atomic */
+	/* __atomic: receivers running and not stopping (what /healthz needs first) */
+	bool serving;
+	struct udpcapd_health *health; /* health.c: samples for /healthz and /readyz */
 
 	uint64_t start_realtime_ns;
 	uint64_t start_monotonic_ns;

@@ -399,6 +399,7 @@ static int config_defaults(struct udpcap_config *cfg)
 	/* loopback only by default; "listen =" (empty) turns the endpoint off */
 	cfg->metrics.listen = strdup(UDPCAP_DEFAULT_METRICS_LISTEN);
 	cfg->log.level = strdup("info");
+	cfg->dedup.ring_pps = 1000000;
 	cfg->listeners = calloc(UDPCAP_CONFIG_MAX_LISTENERS, sizeof(*cfg->listeners));
 	if (!cfg->rings.dir || !cfg->rings.name || !cfg->control.socket || !cfg->metrics.listen ||
 	    !cfg->log.level || !cfg->listeners)

@@ -52,7 +52,7 @@ struct cfg {
 	struct udpcap_config_listener *listener;
 	bool bad_section;		  /* the last header was reported as wrong */
 	unsigned key_lines[CFG_MAX_KEYS]; /* line of each key of this section instance */
-	unsigned section_seen[8];	  /* first line of each singleton section */
+	unsigned section_seen[16];	  /* first line of each singleton section */
 	unsigned threads_line, count_line;
 	struct cfg_listener_lines lines[UDPCAP_CONFIG_MAX_LISTENERS];
 };

@@ -524,9 +524,46 @@ static const struct cfg_keyword log_keys[] = {
     {NULL, NULL, false},
 };
 
+/* ------------------------------------------------------------ [health] */
+
+static int parse_bool(const char *value, bool *ret)
+{
+	static const char *const names[] = {"no", "yes", "false", "true", "off", "on", "0", "1",
+					    NULL};
+	int i = choose(value, names);
+
+	if (i < 0)
+		return -EINVAL;
+	*ret = i % 2;
+	return 0;
+}
+
+static const char *health_consumers(struct cfg *c, const char *v, char *err, size_t errlen)
+{
+	if (parse_bool(v, &c->config->health.require_consumers) < 0)
+		return ERR("require_consumers = '%s' is not yes or no", v);
+	return NULL;
+}
+
+static const char *health_dropping(struct cfg *c, const char *v, char *err, size_t errlen)
+{
+	if (parse_uint(v, 0, 3600000, &c->config->health.max_dropping_ms) < 0)
+		return ERR("max_dropping_ms = '%s' is not a number of milliseconds from 0 (off) "
+			   "to 3600000",
+			   v);
+	return NULL;
+}
+
+static const struct cfg_keyword health_keys[] = {
+    {"require_consumers", health_consumers, false},
+    {"max_dropping_ms", health_dropping, false},
+    {NULL, NULL, false},
+};
+
 const struct cfg_section cfg_sections[] = {
     {"rings", rings_keys, false},	{"receive", receive_keys, false},
     {"steering", steering_keys, false}, {"listener", listener_keys, true},
     {"control", control_keys, false},	{"metrics", metrics_keys, false},
-    {"log", log_keys, false},		{NULL, NULL, false},
+    {"log", log_keys, false},		{"health", health_keys, false},
+    {NULL, NULL, false},
 };

@@ -3,7 +3,8 @@
  * udpcapd: the Prometheus endpoint. libmicrohttpd serves GET /metrics from
  * its own polling thread on [metrics] listen (default 127.0.0.1:9754); each
  * scrape renders a fresh lock-free snapshot (udpcapd_stats_collect), so
- * scraping never touches the receive path. Other paths are 404, other
+ * scraping never touches the receive path. GET /healthz and /readyz answer
+ * load balancers and probes (health.c). Other paths are 404, other
  * methods 405. We bind the socket ourselves so a bad address or a port in
  * use is reported with its errno instead of MHD's bare NULL.
  */
@@ -22,6 +23,7 @@
 
 #include "control.h"
 #include "control_prom.h"
+#include "health.h"
 #include "log.h"
 #include "stats.h"
 
@@ -74,8 +76,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_NO;
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
 		return reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET /metrics\n");
+	if (!strcmp(url, "/healthz") || !strcmp(url, "/readyz")) {
+		r = udpcapd_health_answer(m->d, url[1] == 'r', &text, &len);
+		if (r < 0)
+			return reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
+		return reply(conn, (unsigned)r, "application/json", text, len,
+			     MHD_RESPMEM_MUST_FREE);
+	}
 	if (strcmp(url, "/metrics"))
-		return reply_text(conn, MHD_HTTP_NOT_FOUND, "not found; try /metrics\n");
+		return reply_text(conn, MHD_HTTP_NOT_FOUND,
+				  "not found; try /metrics, /healthz or /readyz\n");
 	(void)req_cls;
 
 	r = udpcapd_stats_collect(m->d, &snap);

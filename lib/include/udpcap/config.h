@@ -98,6 +98,16 @@ struct udpcap_config {
 	struct {
 		char *level;		/* error|warning|notice|info|debug, default info */
 	} log;
+
+	struct {
+		bool require_consumers;	/* /readyz wants a consumer on every ring; default no */
+		unsigned max_dropping_ms; /* /readyz fails after a ring drops this long; 0 = off */
+	} health;
+
+	struct {
+		unsigned window_us;	/* duplicates within this window are dropped; 0 = off */
+		unsigned ring_pps;	/* rate one ring's table is sized for; default 1000000 */
+	} dedup;
 };
 
 /* Receives each error message, already formatted as "FILE:LINE: what". */

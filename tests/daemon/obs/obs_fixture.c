@@ -11,6 +11,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "health.h"
 #include "obs_fixture.h"
 
 int obs_fixture_collect_result;
@@ -112,6 +113,19 @@ int udpcapd_stats_collect(struct udpcapd *d, struct udpcapd_stats *ret)
 		return obs_fixture_collect_result;
 	obs_fixture_fill(ret);
 	return 0;
+}
+
+/* The health answers need the data path; here they are a fixed "ready". */
+int udpcapd_health_answer(struct udpcapd *d, bool ready, char **ret_body, size_t *ret_len)
+{
+	static const char body[] = "{\"why\":[\"fixture\"]}\n";
+
+	(void)d, (void)ready;
+	*ret_body = strdup(body);
+	if (!*ret_body)
+		return -ENOMEM;
+	*ret_len = sizeof(body) - 1;
+	return 200;
 }
 
 struct udpcap_config *obs_fixture_config(const char *socket, const char *group,

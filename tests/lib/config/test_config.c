@@ -190,6 +190,8 @@ static void test_defaults(void **state)
 	/* metrics on loopback unless turned off with an empty listen = */
 	assert_string_equal(cfg->metrics.listen, "127.0.0.1:9754");
 	assert_string_equal(cfg->log.level, "info");
+	assert_false(cfg->health.require_consumers);
+	assert_int_equal(cfg->health.max_dropping_ms, 0);
 	udpcap_config__free(cfg);
 }
 
@@ -268,6 +270,19 @@ static void test_receive(void **state)
 		      "t.conf:2: coalesce_us = '20000' is not a number of microseconds from 0 "
 		      "(off) to 10000",
 		      NULL);
+	expect_errors("[health]\nrequire_consumers = maybe\nmax_dropping_ms = -1\n" LISTENER,
+		      "t.conf:2: require_consumers = 'maybe' is not yes or no",
+		      "t.conf:3: max_dropping_ms = '-1' is not a number of milliseconds from 0 "
+		      "(off) to 3600000",
+		      NULL);
+	{
+		struct udpcap_config *cfg = parse_ok("[health]\nrequire_consumers = Yes\n"
+						     "max_dropping_ms = 30000\n" LISTENER);
+
+		assert_true(cfg->health.require_consumers);
+		assert_int_equal(cfg->health.max_dropping_ms, 30000);
+		udpcap_config__free(cfg);
+	}
 	expect_errors("[receive]\ncpus = one\n" LISTENER,
 		      "t.conf:2: cpus = 'one' is not a CPU list (e.g. 0-3,6)", NULL);
 }
