@@ -123,9 +123,9 @@ static uint64_t count_records(const struct udpcap_ring *r, uint64_t from, uint64
  */
 static void refresh_cons(struct udpcap_ring *r)
 {
-	/* Acquire, partner of the store-release in the consumer's
-	 * flush_release(): the consumer's reads of records before c are done
-	 * before we overwrite them. */
+	/* A1: load-acquire of cons, synchronizes with the consumer's R1
+	 * (store_cons(), att_start(), the compare-and-swap in flush_release()):
+	 * its reads of the records before c are done before we overwrite them. */
 	uint64_t c = shm_load_acquire(&r->shm->cons);
 
 	if (c == r->cons)
@@ -137,7 +137,8 @@ static void refresh_cons(struct udpcap_ring *r)
 	PRIV_ADD(r->st.resets, 1);
 	PRIV_ADD(r->st.reset_packets, count_records(r, r->cons, r->prod_pub));
 	PRIV_SET(r->cons, r->prod_pub);
-	/* Release: pairs with the consumer's acquire load of cons in refill(). */
+	/* R2: store-release of cons (a reset), synchronizes with the consumer's
+	 * A2 (walk(), refill(), a failed compare-and-swap in flush_release()). */
 	shm_store_release(&r->shm->cons, r->prod_pub);
 	mirror_counters(r);
 }
@@ -150,16 +151,12 @@ static void count_full(struct udpcap_ring *r, uint32_t origlen)
 	shm_store_relaxed(&r->shm->full_bytes, r->st.full_bytes);
 }
 
-UDPCAP_API void *udpcap_ring__reserve(struct udpcap_ring *r, uint32_t caplen, uint32_t origlen)
+/* Room for a record of @len bytes (a multiple of 8): where it starts, or
+ * NULL (counted as one ring-full drop of @origlen bytes). */
+static inline uint8_t *reserve_rec(struct udpcap_ring *r, uint64_t len, uint32_t origlen)
 {
-	uint64_t off, tail, need, len;
+	uint64_t off, tail, need;
 
-	r->res_rec = NULL;
-	if (caplen > UDPCAP_RING_MAX_CAPLEN || r->closed) {
-		count_full(r, origlen);
-		return NULL;
-	}
-	len = udpcap_rec_len(caplen);
 	off = r->prod & r->mask;
 	tail = r->cap - off;
 	/* A record that does not fit before the end also consumes the tail. */
@@ -180,7 +177,19 @@ UDPCAP_API void *udpcap_ring__reserve(struct udpcap_ring *r, uint32_t caplen, ui
 		r->prod += tail;
 		off = 0;
 	}
-	r->res_rec = r->data + off;
+	return r->data + off;
+}
+
+UDPCAP_API void *udpcap_ring__reserve(struct udpcap_ring *r, uint32_t caplen, uint32_t origlen)
+{
+	r->res_rec = NULL;
+	if (caplen > UDPCAP_RING_MAX_CAPLEN || r->closed) {
+		count_full(r, origlen);
+		return NULL;
+	}
+	r->res_rec = reserve_rec(r, udpcap_rec_len(caplen), origlen);
+	if (!r->res_rec)
+		return NULL;
 	r->res_caplen = caplen;
 	return r->res_rec + UDPCAP_REC_HDR;
 }
@@ -222,14 +231,57 @@ UDPCAP_API int udpcap_ring__write(struct udpcap_ring *r, const struct udpcap_pkt
 	return 0;
 }
 
+/*
+ * A packet record with one extension of @type: the packet data, padded to
+ * 8, then the extension header and @ext_len bytes of value, padded to 8.
+ */
+int ring_write_ext(struct udpcap_ring *r, const struct udpcap_pkt_meta *meta, const void *data,
+		   uint16_t type, const void *ext, uint16_t ext_len)
+{
+	uint32_t caplen = meta->caplen, dlen, xlen;
+	struct udpcap_rec_ext xh = {.type = type, .len = ext_len};
+	struct udpcap_ring_rec *rec;
+	uint8_t *p;
+
+	r->res_rec = NULL;
+	if (caplen > UDPCAP_RING_MAX_CAPLEN || udpcap_ext_len(ext_len) > UDPCAP_REC_EXT_MAX)
+		return -EINVAL;
+	if (r->closed) {
+		count_full(r, meta->origlen);
+		return -ENOBUFS;
+	}
+	dlen = udpcap_rec_len(caplen);
+	xlen = udpcap_ext_len(ext_len);
+	p = reserve_rec(r, (uint64_t)dlen + xlen, meta->origlen);
+	if (!p)
+		return -ENOBUFS;
+	rec = (void *)p;
+	memcpy(p + UDPCAP_REC_HDR, data, caplen);
+	/* Zero the padding: the record must not carry stale bytes. */
+	memset(p + UDPCAP_REC_HDR + caplen, 0, dlen - UDPCAP_REC_HDR - caplen);
+	memcpy(p + dlen, &xh, sizeof(xh));
+	memcpy(p + dlen + UDPCAP_EXT_HDR, ext, ext_len);
+	memset(p + dlen + UDPCAP_EXT_HDR + ext_len, 0, xlen - UDPCAP_EXT_HDR - ext_len);
+	rec->meta = *meta;
+	rec->len = dlen + xlen;
+	rec->type = UDPCAP_REC_PKT;
+	rec->rsv = 0;
+	r->prod += dlen + xlen;
+	r->pend_packets++;
+	r->pend_bytes += caplen;
+	return 0;
+}
+
 UDPCAP_API void udpcap_ring__publish(struct udpcap_ring *r)
 {
 	struct udpcap_ring_shm *h = r->shm;
 
 	if (r->prod == r->prod_pub)
 		return;
-	/* Release, partner of the consumer's load-acquire of prod in
-	 * refill()/prepare_wait(): the records are visible before the index. */
+	/* R0: store-release of prod, synchronizes with the consumer's A0
+	 * (refill(), att_start(), cons_moved(), spin_for_records(),
+	 * udpcap_consumer__prepare_wait(), udpcap_consumer__wait()): the
+	 * records are visible before the index that covers them. */
 	shm_store_release(&h->prod, r->prod);
 	PRIV_SET(r->prod_pub, r->prod);
 	PRIV_ADD(r->st.written_packets, r->pend_packets);
@@ -291,7 +343,8 @@ UDPCAP_API void udpcap_ring__close(struct udpcap_ring *r)
 		return;
 	udpcap_ring__publish(r);
 	r->closed = true;
-	/* Release, partner of the consumer's acquire load of closed in next():
+	/* R3: store-release of closed, synchronizes with the consumer's A3
+	 * (walk(), udpcap_consumer__prepare_wait(), udpcap_consumer__wait()):
 	 * everything published is visible once closed is. */
 	shm_store_release(&r->shm->closed, 1u);
 	wake(r);
@@ -466,7 +519,8 @@ UDPCAP_API int udpcap_ring__create(const char *dir, const char *name, uint64_t s
 
 	old = map_old_ring(r->path);
 	h = r->shm;
-	h->version = UDPCAP_RING_VERSION;
+	h->version.major = UDPCAP_RING_VERSION_MAJOR;
+	h->version.minor = UDPCAP_RING_VERSION_MINOR;
 	h->hdr_size = UDPCAP_RING_HDR_SIZE;
 	h->capacity = r->cap;
 	h->max_caplen = UDPCAP_RING_MAX_CAPLEN;
@@ -474,7 +528,8 @@ UDPCAP_API int udpcap_ring__create(const char *dir, const char *name, uint64_t s
 	h->producer_pid = getpid();
 	h->linktype = linktype;
 	h->create_time_ns = ring_now_ns();
-	/* Nobody can see the file before the rename; release for good form. */
+	/* Nobody can see the file before the rename (which orders it), so this
+	 * release has no acquire partner; it only keeps the store whole. */
 	shm_store_release(&h->magic, UDPCAP_RING_MAGIC);
 	if (fstat(r->fd, &st) < 0 || rename(tmp, r->path) < 0) {
 		err = -errno;
@@ -483,8 +538,9 @@ UDPCAP_API int udpcap_ring__create(const char *dir, const char *name, uint64_t s
 	r->dev = st.st_dev;
 	r->ino = st.st_ino;
 	if (old) {
-		/* Release, as in udpcap_ring__close(). The wake-up below reaches a
-		 * consumer asleep on the old ring through the shared FIFO. */
+		/* R3 (as in udpcap_ring__close()), synchronizes with A3. The
+		 * wake-up below reaches a consumer asleep on the old ring
+		 * through the shared FIFO. */
 		shm_store_release(&old->closed, 1u);
 		munmap(old, UDPCAP_RING_HDR_SIZE);
 		wake(r);

@@ -154,7 +154,7 @@ fail:
 static void att_start(struct udpcap_consumer *c)
 {
 	struct udpcap_ring_shm *h = c->a.shm;
-	/* Acquire, partner of the producer's store-release in publish(). */
+	/* A0: load-acquire of prod, synchronizes with R0 in udpcap_ring__publish(). */
 	uint64_t p = shm_load_acquire(&h->prod) & ~7ull;
 	/* Relaxed: validated below; we are its only legitimate writer now. */
 	uint64_t s = shm_load_relaxed(&h->cons);
@@ -166,7 +166,8 @@ static void att_start(struct udpcap_consumer *c)
 	c->pos = c->prod = c->rel = c->flushed = s;
 	c->unflushed = 0;
 	c->bad_prod = 0;
-	/* Release, partner of the producer's acquire in refresh_cons(). */
+	/* R1: store-release of cons, synchronizes with A1 in the producer's
+	 * refresh_cons(). */
 	shm_store_release(&h->cons, s);
 	/* Relaxed: informational, read by ring_lock_holder() as a fallback. */
 	shm_store_relaxed(&h->consumer_pid, (int32_t)getpid());
@@ -175,8 +176,9 @@ static void att_start(struct udpcap_consumer *c)
 
 static void store_cons(struct udpcap_consumer *c)
 {
-	/* Release, partner of the producer's load-acquire in refresh_cons():
-	 * our reads of the released records are done before it reuses them. */
+	/* R1: store-release of cons, synchronizes with A1 in the producer's
+	 * refresh_cons(): our reads of the released records are done before
+	 * it reuses them. */
 	shm_store_release(&c->a.shm->cons, c->rel);
 	c->flushed = c->rel;
 	c->unflushed = 0;
@@ -190,7 +192,7 @@ static void store_cons(struct udpcap_consumer *c)
  */
 static void cons_moved(struct udpcap_consumer *c, uint64_t v)
 {
-	/* Acquire, partner of the store-release in udpcap_ring__publish(). */
+	/* A0: load-acquire of prod, synchronizes with R0 in udpcap_ring__publish(). */
 	uint64_t p = shm_load_acquire(&c->a.shm->prod);
 
 	if (!(v & 7) && !(p & 7) && v - c->pos <= p - c->pos && p - v <= c->a.cap) {
@@ -207,10 +209,10 @@ static void flush_release(struct udpcap_consumer *c)
 	uint64_t seen = c->flushed;
 
 	/* A compare-and-swap, so a reset by the producer is noticed rather than
-	 * overwritten. Release on success: partner of the producer's
-	 * load-acquire in refresh_cons() (our reads of the released records are
-	 * done). Acquire on failure: partner of the store-release in the
-	 * producer's reset. */
+	 * overwritten. On success it is R1, synchronizing with A1 in the
+	 * producer's refresh_cons() (our reads of the released records are
+	 * done); on failure A2, synchronizing with R2, the store of a reset in
+	 * refresh_cons(). */
 	if (__atomic_compare_exchange_n(&c->a.shm->cons, &seen, c->rel, false, __ATOMIC_RELEASE,
 					__ATOMIC_ACQUIRE)) {
 		c->flushed = c->rel;
@@ -238,15 +240,15 @@ static int refill(struct udpcap_consumer *c)
 	struct udpcap_ring_shm *h = c->a.shm;
 	uint64_t p, s;
 
-	/* Acquire, partner of the store-release of a reset in the producer's
-	 * refresh_cons(); otherwise it is just our own last store. */
+	/* A2: load-acquire of cons, synchronizes with R2 (a reset) in the
+	 * producer's refresh_cons(); otherwise it reads our own last store. */
 	s = shm_load_acquire(&h->cons);
 	if (s != c->flushed)
 		cons_moved(c, s);
 	else if (c->rel != c->flushed)
 		flush_release(c);
-	/* Acquire, partner of the store-release in udpcap_ring__publish():
-	 * the records below p are visible. */
+	/* A0: load-acquire of prod, synchronizes with R0 in
+	 * udpcap_ring__publish(): the records below p are visible. */
 	p = shm_load_acquire(&h->prod);
 	if (p & 7) {
 		/* Nowhere to skip to: report it once, then read as empty until
@@ -274,8 +276,8 @@ static int walk(struct udpcap_consumer *c, struct udpcap_pkt *ret_pkt)
 		uint64_t s;
 		int r;
 
-		/* Acquire, partner of the store-release of a reset in the
-		 * producer's refresh_cons(). Usually our own cache line, so
+		/* A2: load-acquire of cons, synchronizes with R2 (a reset) in
+		 * the producer's refresh_cons(). Usually our own cache line, so
 		 * cheap: it keeps us from reading records a reset gave back. */
 		s = shm_load_acquire(&c->a.shm->cons);
 		if (__builtin_expect(s != c->flushed, 0))
@@ -285,8 +287,9 @@ static int walk(struct udpcap_consumer *c, struct udpcap_pkt *ret_pkt)
 			if (r < 0)
 				return r;
 			if (r == 0) {
-				/* Acquire, partner of the store-release of closed
-				 * in udpcap_ring__close() / a replacing create. */
+				/* A3: load-acquire of closed, synchronizes with R3
+				 * in udpcap_ring__close() or a replacing
+				 * udpcap_ring__create(). */
 				if (!shm_load_acquire(&c->a.shm->closed))
 					return 0;
 				r = refill(c);
@@ -313,7 +316,10 @@ static int walk(struct udpcap_consumer *c, struct udpcap_pkt *ret_pkt)
 		if (type != UDPCAP_REC_PKT || len < UDPCAP_REC_HDR)
 			return corrupt(c, c->prod);
 		memcpy(&meta, &rec->meta, sizeof(meta));
-		if (meta.caplen > UDPCAP_RING_MAX_CAPLEN || udpcap_rec_len(meta.caplen) != len)
+		/* Extensions (bytes past the padded data) are skipped unless
+		 * asked for: a newer producer may add kinds we do not know. */
+		if (meta.caplen > UDPCAP_RING_MAX_CAPLEN || udpcap_rec_len(meta.caplen) > len ||
+		    len - udpcap_rec_len(meta.caplen) > UDPCAP_REC_EXT_MAX)
 			return corrupt(c, c->prod);
 		c->pos += len;
 		c->unflushed++;
@@ -384,7 +390,7 @@ static bool spin_for_records(struct udpcap_consumer *c)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		for (int i = 0; i < 32; i++) {
-			/* Acquire, partner of the store-release in publish(). */
+			/* A0: synchronizes with R0 in udpcap_ring__publish(). */
 			if (readable(c, shm_load_acquire(&c->a.shm->prod))) {
 				c->spin_cur = c->spin_cur * 2 < c->spin_ns ? c->spin_cur * 2
 									     : c->spin_ns;
@@ -420,9 +426,9 @@ UDPCAP_API int udpcap_consumer__prepare_wait(struct udpcap_consumer *c)
 	 */
 	shm_store_relaxed(&h->sleeping, 1u);
 	shm_fence();
-	/* Acquire, partner of the store-release in udpcap_ring__publish(). */
+	/* A0: synchronizes with R0 in udpcap_ring__publish(). */
 	p = shm_load_acquire(&h->prod);
-	/* Acquire, partner of the store-release of closed (see walk()). */
+	/* A3: synchronizes with R3 (udpcap_ring__close(), a replacing create). */
 	if (readable(c, p) || shm_load_acquire(&h->closed)) {
 		shm_store_relaxed(&h->sleeping, 0u);
 		return 1;
@@ -467,7 +473,7 @@ UDPCAP_API int udpcap_consumer__wait(struct udpcap_consumer *c, int timeout_ms)
 		udpcap_consumer__finish_wait(c);
 		if (r < 0)
 			return errno == EINTR ? 0 : -errno;
-		/* Acquire, partners as in prepare_wait(). */
+		/* A0 and A3, as in prepare_wait(). */
 		if (readable(c, shm_load_acquire(&c->a.shm->prod)) ||
 		    shm_load_acquire(&c->a.shm->closed))
 			return 1;
@@ -594,7 +600,7 @@ UDPCAP_API int udpcap_consumer__reattach(struct udpcap_consumer *c)
 	struct ring_att n;
 	uint64_t budget, leftover;
 	struct stat st;
-	int wfd, err, r;
+	int wfd = -1, err, r;
 
 	if (stat(c->path, &st) < 0)
 		return -errno;

@@ -49,7 +49,9 @@ int ring_wake_path(const char *ring_path, char **ret_path)
 
 /*
  * Validate the immutable part of a header against the file it came from.
- * -EBADMSG: not a ring (or torn/corrupt); -EPROTO: another format version.
+ * -EBADMSG: not a ring (or torn/corrupt); -EPROTO: another major version.
+ * Any minor version of our major is accepted: a newer producer only gave
+ * meaning to bytes we treat as reserved, or added record extensions we skip.
  */
 int ring_check_header(const struct udpcap_ring_shm *h, uint64_t file_size)
 {
@@ -57,7 +59,7 @@ int ring_check_header(const struct udpcap_ring_shm *h, uint64_t file_size)
 
 	if (file_size < UDPCAP_RING_HDR_SIZE || h->magic != UDPCAP_RING_MAGIC)
 		return -EBADMSG;
-	if (h->version != UDPCAP_RING_VERSION)
+	if (h->version.major != UDPCAP_RING_VERSION_MAJOR)
 		return -EPROTO;
 	cap = h->capacity;
 	if (h->hdr_size != UDPCAP_RING_HDR_SIZE || cap < UDPCAP_RING_MIN_CAPACITY ||
@@ -178,7 +180,8 @@ UDPCAP_API int udpcap_ring_info(const char *ring, const char *dir, struct udpcap
 		return err;
 	info.capacity = h->capacity;
 	info.generation = h->generation;
-	info.format_version = h->version;
+	info.format_version = h->version.major;
+	info.format_minor = h->version.minor;
 	info.producer_pid = h->producer_pid;
 	info.linktype = h->linktype;
 	/* Relaxed: a snapshot for display; neither side's values are trusted. */

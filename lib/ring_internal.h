@@ -14,7 +14,11 @@
  * aligned and never straddle the end of the data area: a PAD record fills
  * the tail instead.
  *
- * ANY CHANGE TO THIS LAYOUT BUMPS UDPCAP_RING_VERSION.
+ * Versions (docs/ring-format.md, "Versions"): a consumer accepts every
+ * minor version of its major. A minor version may only give meaning to bytes
+ * that were reserved (zero) before, or add record extensions; anything else
+ * bumps UDPCAP_RING_VERSION_MAJOR. Every offset below is also in the
+ * document's table, and tests/lib/ring/test_ring_layout.c holds the two equal.
  */
 #ifndef UDPCAP_RING_INTERNAL_H
 #define UDPCAP_RING_INTERNAL_H
@@ -26,7 +30,8 @@
 #include <udpcap/ring.h>
 
 #define UDPCAP_RING_MAGIC 0x474e495243504455ull /* "UDPCRING" in memory order */
-#define UDPCAP_RING_VERSION 1u
+#define UDPCAP_RING_VERSION_MAJOR 2u
+#define UDPCAP_RING_VERSION_MINOR 0u /* what this producer writes */
 #define UDPCAP_RING_HDR_SIZE 4096u	  /* data area starts here */
 #define UDPCAP_RING_MIN_CAPACITY (1ull << 18) /* > two largest records */
 #define UDPCAP_RING_MAX_CAPACITY (1ull << 40)
@@ -37,7 +42,10 @@
 struct udpcap_ring_shm {
 	/* 0: immutable after create (the producer writes it before rename). */
 	uint64_t magic;
-	uint32_t version;
+	struct {
+		uint16_t major; /* a consumer refuses any other */
+		uint16_t minor; /* additions a consumer may ignore */
+	} version;
 	uint32_t hdr_size;	/* UDPCAP_RING_HDR_SIZE */
 	uint64_t capacity;	/* bytes of record space, power of two */
 	uint32_t max_caplen;	/* UDPCAP_RING_MAX_CAPLEN */
@@ -78,7 +86,8 @@ struct udpcap_ring_shm {
 	/* 640 .. UDPCAP_RING_HDR_SIZE: reserved, zero. */
 };
 
-static_assert(offsetof(struct udpcap_ring_shm, version) == 8, "layout");
+static_assert(offsetof(struct udpcap_ring_shm, version.major) == 8, "layout");
+static_assert(offsetof(struct udpcap_ring_shm, version.minor) == 10, "layout");
 static_assert(offsetof(struct udpcap_ring_shm, capacity) == 16, "layout");
 static_assert(offsetof(struct udpcap_ring_shm, generation) == 28, "layout");
 static_assert(offsetof(struct udpcap_ring_shm, producer_pid) == 32, "layout");
@@ -97,9 +106,11 @@ static_assert(sizeof(struct udpcap_ring_shm) <= UDPCAP_RING_HDR_SIZE, "layout");
 #define UDPCAP_REC_PAD 0x5au /* 'Z' */
 
 /*
- * Record header. len is the whole record (header + data, rounded up to 8);
- * a PAD record carries only len and type and runs to the end of the data
- * area. meta follows the public struct udpcap_pkt_meta byte for byte.
+ * Record header. len is the whole record: header, data rounded up to 8,
+ * then extensions (at most UDPCAP_REC_EXT_MAX bytes; a consumer skips the
+ * ones it does not know). A PAD record carries only len and type and runs
+ * to the end of the data area. meta follows the public struct
+ * udpcap_pkt_meta byte for byte.
  */
 struct udpcap_ring_rec {
 	uint32_t len;
@@ -120,6 +131,28 @@ static_assert(sizeof(struct udpcap_ring_rec) + UDPCAP_RING_MAX_CAPLEN + 7 <=
 
 #define UDPCAP_REC_HDR ((uint32_t)sizeof(struct udpcap_ring_rec))
 #define UDPCAP_PAD_HDR 8u
+
+/*
+ * Record extension: after the packet data (padded to 8) come zero or more
+ * of these, each padded to 8, filling the record to len. Types are only
+ * ever added (with a minor version); a consumer skips unknown ones.
+ */
+struct udpcap_rec_ext {
+	uint16_t type; /* UDPCAP_EXT_* */
+	uint16_t len;  /* bytes of value that follow */
+};
+
+#define UDPCAP_REC_EXT_MAX 4096u /* bytes of extensions in one record */
+#define UDPCAP_EXT_HDR ((uint32_t)sizeof(struct udpcap_rec_ext))
+
+static_assert(sizeof(struct udpcap_rec_ext) == 4, "layout");
+static_assert(sizeof(struct udpcap_ring_rec) + UDPCAP_RING_MAX_CAPLEN + 7 + UDPCAP_REC_EXT_MAX <=
+		      UDPCAP_RING_MIN_CAPACITY / 2, "a maximal record with extensions fits twice");
+
+static inline uint32_t udpcap_ext_len(uint32_t value_len)
+{
+	return (UDPCAP_EXT_HDR + value_len + 7u) & ~7u;
+}
 
 static inline uint32_t udpcap_rec_len(uint32_t caplen)
 {
@@ -144,6 +177,11 @@ int ring_map_header(const char *path, int *ret_fd, const struct udpcap_ring_shm 
 pid_t ring_lock_holder(int fd, const struct udpcap_ring_shm *h);
 uint32_t ring_new_generation(uint32_t avoid);
 uint64_t ring_now_ns(void);
+
+/* ring.c (hidden): write a packet record carrying one extension of @type.
+ * 0, -ENOBUFS (ring full, counted) or -EINVAL. */
+int ring_write_ext(struct udpcap_ring *r, const struct udpcap_pkt_meta *meta, const void *data,
+		   uint16_t type, const void *ext, uint16_t ext_len);
 
 /* For tests and fuzzers (hidden): where the consumer mapped the data area. */
 const uint8_t *ring_consumer_data(const struct udpcap_consumer *c, uint64_t *ret_capacity);

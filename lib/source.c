@@ -411,7 +411,7 @@ const char *udpcap_source__strerror(const char *ring, const struct udpcap_source
 		break;
 	case EPROTO:
 		snprintf(buf, len,
-			 "ring %s has another format version (udpcapd and libudpcap differ)", path);
+			 "ring %s has another major format version (udpcapd and libudpcap differ)", path);
 		break;
 	case EACCES:
 	case EPERM:

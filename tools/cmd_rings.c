@@ -99,6 +99,7 @@ static struct json_object *info_json(const char *name, const char *path,
 	json_object_object_add(o, "producer_pid", json_object_new_int64(in->producer_pid));
 	json_object_object_add(o, "generation", json_object_new_uint64(in->generation));
 	json_object_object_add(o, "format_version", json_object_new_uint64(in->format_version));
+	json_object_object_add(o, "format_minor", json_object_new_uint64(in->format_minor));
 	json_object_object_add(o, "written_packets", json_object_new_uint64(in->written_packets));
 	json_object_object_add(o, "full_packets", json_object_new_uint64(in->full_packets));
 	json_object_object_add(o, "linktype", json_object_new_int(in->linktype));

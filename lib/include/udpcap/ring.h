@@ -252,7 +252,8 @@ struct udpcap_ring_info {
 	uint64_t written_packets;
 	uint64_t full_packets;
 	uint32_t generation;
-	uint32_t format_version;
+	uint16_t format_version; /* major: a consumer reads only its own */
+	uint16_t format_minor;	 /* additions within the major */
 	pid_t producer_pid;
 	pid_t consumer_pid; /* 0 when no live consumer */
 	uint16_t linktype;
