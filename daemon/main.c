@@ -3,7 +3,8 @@
  * udpcapd: command line, start-up order, the main thread's signal loop
  * and shutdown.
  *
- * Start-up: config -> sockets bound and steering attached -> rings ->
+ * Start-up: config -> ring directory locked, listen addresses checked free
+ * -> sockets bound and steering attached -> rings ->
  * drop all capabilities (before any thread exists, so every thread runs
  * without) -> control socket and metrics -> receiver threads -> READY.
  */
@@ -233,6 +234,10 @@ static int run(struct udpcapd *d)
 			goto out;
 		}
 	}
+	/* Refuse before touching anything when another daemon owns the ring
+	 * directory or a listen address. */
+	if (udpcapd_rings_lock(d) < 0 || udpcapd_sockets_probe(d) < 0)
+		goto out;
 	if (udpcapd_sockets_open(d) < 0 || udpcapd_rings_create(d) < 0)
 		goto out;
 	if (udpcapd_health_new(d) < 0) {
@@ -278,6 +283,7 @@ out:
 		udpcapd_stats_log(d);
 	udpcapd_rings_shutdown(d);
 	udpcapd_health_free(d);
+	udpcapd_rings_unlock(d);
 	free_state(d);
 	if (sfd >= 0)
 		close(sfd);
@@ -293,7 +299,7 @@ int main(int argc, char **argv)
 	    {"ready-fd", required_argument, NULL, 'R'}, {"version", no_argument, NULL, 'V'},
 	    {"help", no_argument, NULL, 'h'},		{NULL, 0, NULL, 0},
 	};
-	struct udpcapd d = {.config_path = UDPCAP_DEFAULT_CONFIG, .ready_fd = -1};
+	struct udpcapd d = {.config_path = UDPCAP_DEFAULT_CONFIG, .ready_fd = -1, .ring_dir_fd = -1};
 	bool check = false;
 	int c, r, status;
 

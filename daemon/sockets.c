@@ -6,6 +6,7 @@
  * counter (SO_RXQ_OVFL) come with every datagram.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
@@ -82,6 +83,137 @@ static int open_one(struct udpcapd *d, struct udpcapd_listener *l, int *ret_fd, 
 		return r;
 	}
 	*ret_fd = fd;
+	return 0;
+}
+
+/* Inodes of the UDP sockets bound to local port @port in /proc/net/@table. */
+static size_t port_inodes(const char *table, unsigned port, unsigned long *ino, size_t max,
+			  size_t n)
+{
+	char path[64], line[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/net/%s", table);
+	f = fopen(path, "re");
+	if (!f)
+		return n;
+	while (n < max && fgets(line, sizeof(line), f)) {
+		unsigned p;
+		unsigned long i;
+		char *colon = strchr(line, ':');
+
+		/* "  12: 0100007F:12B5 00000000:0000 07 ... uid timeout inode" */
+		if (!colon || !(colon = strchr(colon + 1, ':')) || sscanf(colon + 1, "%x", &p) != 1 ||
+		    p != port ||
+		    sscanf(line, "%*s %*s %*s %*s %*s %*s %*s %*s %*s %lu", &i) != 1 || !i)
+			continue;
+		ino[n++] = i;
+	}
+	fclose(f);
+	return n;
+}
+
+/*
+ * Describe who holds UDP port @port of @family, from /proc: "udpcapd (pid
+ * 123)", or "another process" when /proc does not tell (another network or
+ * pid namespace, hidden /proc).
+ */
+static void port_owner(int family, unsigned port, char *buf, size_t len)
+{
+	unsigned long ino[16];
+	size_t n = 0, i;
+	struct dirent *pe;
+	DIR *proc;
+
+	snprintf(buf, len, "another process (not visible in /proc)");
+	n = port_inodes("udp", port, ino, 16, n);
+	if (family == AF_INET6)
+		n = port_inodes("udp6", port, ino, 16, n);
+	if (!n || !(proc = opendir("/proc")))
+		return;
+	while ((pe = readdir(proc))) {
+		char path[600], link[64], comm[64] = "?";
+		struct dirent *fe;
+		DIR *fds;
+		FILE *f;
+
+		if (pe->d_name[0] < '1' || pe->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/fd", pe->d_name);
+		fds = opendir(path);
+		if (!fds)
+			continue;
+		while ((fe = readdir(fds))) {
+			unsigned long sock;
+			ssize_t l;
+
+			snprintf(path, sizeof(path), "/proc/%s/fd/%s", pe->d_name, fe->d_name);
+			l = readlink(path, link, sizeof(link) - 1);
+			if (l <= 0)
+				continue;
+			link[l] = '\0';
+			if (sscanf(link, "socket:[%lu]", &sock) != 1)
+				continue;
+			for (i = 0; i < n; i++)
+				if (ino[i] == sock)
+					break;
+			if (i == n)
+				continue;
+			snprintf(path, sizeof(path), "/proc/%s/comm", pe->d_name);
+			f = fopen(path, "re");
+			if (f) {
+				if (fgets(comm, sizeof(comm), f))
+					comm[strcspn(comm, "\n")] = '\0';
+				fclose(f);
+			}
+			snprintf(buf, len, "%.32s (pid %.16s)", comm, pe->d_name);
+			closedir(fds);
+			closedir(proc);
+			return;
+		}
+		closedir(fds);
+	}
+	closedir(proc);
+}
+
+/*
+ * Bind each fixed listen address once without SO_REUSEPORT and let go: the
+ * bind fails if any socket holds an overlapping address, so another daemon
+ * (of the same user, which SO_REUSEPORT would let us join silently) or any
+ * other program on the port is found before anything is created.
+ */
+int udpcapd_sockets_probe(struct udpcapd *d)
+{
+	unsigned i;
+
+	for (i = 0; i < d->nlisteners; i++) {
+		struct udpcapd_listener *l = &d->listeners[i];
+		unsigned port = ntohs(l->addr.ss_family == AF_INET6
+					  ? ((const struct sockaddr_in6 *)&l->addr)->sin6_port
+					  : ((const struct sockaddr_in *)&l->addr)->sin_port);
+		char owner[128];
+		int fd, r = 0;
+
+		if (!port) /* the kernel picks a free one */
+			continue;
+		fd = socket(l->addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return -errno;
+		if (l->addr.ss_family == AF_INET6)
+			r = setopt_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1);
+		if (r == 0 && bind(fd, (const struct sockaddr *)&l->addr, l->addr_len) < 0)
+			r = -errno;
+		close(fd);
+		if (r == -EADDRINUSE) {
+			format_addr(&l->addr, l->listen, sizeof(l->listen));
+			port_owner(l->addr.ss_family, port, owner, sizeof(owner));
+			log_error("listener %s: %s is already bound by %s; refusing to start "
+				  "(two receivers on one address would split its traffic)",
+				  l->name, l->listen, owner);
+			return r;
+		}
+		/* Other errors (EACCES for a low port...) are reported by the real bind. */
+	}
 	return 0;
 }
 

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 #include <udpcap/config.h>
 #include <udpcap/ring.h>
 
@@ -90,6 +91,12 @@ struct udpcapd {
 	const char *config_path;
 	int ready_fd;
 
+	/* The ring directory, flock()ed for the daemon's lifetime; its owner and
+	 * the group rings are given ((gid_t)-1: the daemon's). */
+	int ring_dir_fd;
+	uid_t ring_dir_uid;
+	gid_t ring_gid;
+	bool ring_owner_saved; /* root: the saved uid is ring_dir_uid (rings.c) */
 	unsigned nrings;
 	struct udpcap_ring **rings;
 	char (*ring_names)[64];
@@ -123,6 +130,8 @@ uint64_t udpcapd_now_ns(int clock);
 
 /* sockets.c: bind every listener's sockets and attach steering. 0 or -errno (logged). */
 int udpcapd_sockets_open(struct udpcapd *d);
+/* Fail (logged, naming the holder from /proc) if a listen address is bound. */
+int udpcapd_sockets_probe(struct udpcapd *d);
 void udpcapd_sockets_close(struct udpcapd *d);
 /*
  * Fold the kernel's drop count of @s into its cell (owner thread only,
@@ -132,7 +141,10 @@ void udpcapd_sockets_close(struct udpcapd *d);
 void udpcapd_sock_drops_update(struct udpcapd_sock *s, uint32_t sk_drops);
 void udpcapd_sock_drops_poll(struct udpcapd_sock *s);
 
-/* rings.c */
+/* rings.c: lock (and create) the ring directory before anything else is
+ * touched: 0, or -errno with the holder named in the log. */
+int udpcapd_rings_lock(struct udpcapd *d);
+void udpcapd_rings_unlock(struct udpcapd *d);
 int udpcapd_rings_create(struct udpcapd *d);
 void udpcapd_rings_shutdown(struct udpcapd *d);
 int udpcapd_ring_name(const char *pattern, unsigned i, char *buf, size_t len);

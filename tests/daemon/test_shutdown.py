@@ -5,7 +5,7 @@ with status 0 and remove its rings; a consumer attached at shutdown sees
 the ring closed after draining what was in it; a daemon killed with
 SIGKILL leaves stale rings that the next instance replaces; the running
 daemon holds no capabilities; a port already taken fails start-up with
-status 1 and a message naming the listener."""
+status 1 and a message naming the listener and the process holding it."""
 import os
 import signal
 import socket
@@ -74,8 +74,8 @@ def main():
             p = subprocess.run([h.UDPCAPD, '-c', other.conf], capture_output=True, text=True,
                                timeout=60)
             h.eq(p.returncode, 1, 'status with a taken port')
-            want = ('listener busy: cannot bind socket 0 of 2 on 127.0.0.1:%d: '
-                    'Address already in use' % busy.getsockname()[1])
+            want = ('listener busy: 127.0.0.1:%d is already bound by %s (pid %d)' %
+                    (busy.getsockname()[1], open('/proc/self/comm').read().strip(), os.getpid()))
             h.check(want in p.stderr, p.stderr)
         finally:
             other.cleanup()
