@@ -17,6 +17,8 @@ const char *udpcapd_drop_name(enum udpcapd_drop drop)
 		return "truncated";
 	case UDPCAPD_DROP_RING_FULL:
 		return "ring_full";
+	case UDPCAPD_DROP_DUPLICATE:
+		return "duplicate";
 	default:
 		break;
 	}

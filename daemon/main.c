@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "rx/dedup.h"
 #include "obs/control.h"
 #include "obs/health.h"
 #include "obs/stats.h"
@@ -123,9 +124,37 @@ static int alloc_state(struct udpcapd *d)
 	return 0;
 }
 
+/* [dedup]: one table per ring, owned by the ring's receiver thread. */
+static int dedup_create(struct udpcapd *d)
+{
+	const struct udpcap_config *cfg = d->config;
+	unsigned i;
+
+	if (!cfg->dedup.window_us)
+		return 0;
+	d->dedup = calloc(d->nrings, sizeof(*d->dedup));
+	if (!d->dedup)
+		return -ENOMEM;
+	for (i = 0; i < d->nrings; i++) {
+		d->dedup[i] = udpcapd_dedup_new((uint64_t)cfg->dedup.window_us * 1000,
+						cfg->dedup.ring_pps);
+		if (!d->dedup[i])
+			return -ENOMEM;
+	}
+	log_info("dedup: copies within %u us dropped as 'duplicate'; %zu entries per ring "
+		 "(for %u packets/s)",
+		 cfg->dedup.window_us, udpcapd_dedup_entries(d->dedup[0]), cfg->dedup.ring_pps);
+	return 0;
+}
+
 static void free_state(struct udpcapd *d)
 {
 	unsigned i;
+
+	for (i = 0; d->dedup && i < d->nrings; i++)
+		udpcapd_dedup_free(d->dedup[i]);
+	free(d->dedup);
+	d->dedup = NULL;
 
 	udpcapd_threads_free(d);
 	udpcapd_sockets_close(d);
@@ -240,7 +269,7 @@ static int run(struct udpcapd *d)
 		goto out;
 	if (udpcapd_sockets_open(d) < 0 || udpcapd_rings_create(d) < 0)
 		goto out;
-	if (udpcapd_health_new(d) < 0) {
+	if (dedup_create(d) < 0 || udpcapd_health_new(d) < 0) {
 		log_error("out of memory");
 		goto out;
 	}

@@ -22,6 +22,8 @@
 
 #include "counters.h"
 
+struct udpcapd_dedup;
+
 /* Largest UDP payload received whole; bigger datagrams are counted "truncated". */
 #define UDPCAPD_MAX_PAYLOAD 9216
 /* How long a receiver waits before re-checking for shutdown (and socket drops). */
@@ -61,6 +63,7 @@ struct udpcapd_sock {
 	struct udpcapd_listener *l;
 	struct udpcapd_counters *cnt;
 	struct udpcap_ring *r;
+	struct udpcapd_dedup *dedup; /* the ring's table; NULL = [dedup] off */
 	uint32_t sk_drops; /* last kernel drop count seen (SO_RXQ_OVFL / SO_MEMINFO) */
 	bool rearm;	   /* io_uring: multishot ended, submit again */
 };
@@ -99,6 +102,7 @@ struct udpcapd {
 	bool ring_owner_saved; /* root: the saved uid is ring_dir_uid (rings.c) */
 	unsigned nrings;
 	struct udpcap_ring **rings;
+	struct udpcapd_dedup **dedup; /* one per ring, NULL when [dedup] is off */
 	char (*ring_names)[64];
 
 	unsigned nlisteners;

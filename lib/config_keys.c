@@ -560,10 +560,34 @@ static const struct cfg_keyword health_keys[] = {
     {NULL, NULL, false},
 };
 
+/* ------------------------------------------------------------- [dedup] */
+
+static const char *dedup_window(struct cfg *c, const char *v, char *err, size_t errlen)
+{
+	if (parse_uint(v, 0, 1000000, &c->config->dedup.window_us) < 0)
+		return ERR("window_us = '%s' is not a number of microseconds from 0 (off) to "
+			   "1000000",
+			   v);
+	return NULL;
+}
+
+static const char *dedup_ring_pps(struct cfg *c, const char *v, char *err, size_t errlen)
+{
+	if (parse_uint(v, 1000, 100000000, &c->config->dedup.ring_pps) < 0)
+		return ERR("ring_pps = '%s' is not a packet rate from 1000 to 100000000", v);
+	return NULL;
+}
+
+static const struct cfg_keyword dedup_keys[] = {
+    {"window_us", dedup_window, false},
+    {"ring_pps", dedup_ring_pps, false},
+    {NULL, NULL, false},
+};
+
 const struct cfg_section cfg_sections[] = {
     {"rings", rings_keys, false},	{"receive", receive_keys, false},
     {"steering", steering_keys, false}, {"listener", listener_keys, true},
     {"control", control_keys, false},	{"metrics", metrics_keys, false},
     {"log", log_keys, false},		{"health", health_keys, false},
-    {NULL, NULL, false},
+    {"dedup", dedup_keys, false},	{NULL, NULL, false},
 };

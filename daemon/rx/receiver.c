@@ -117,6 +117,7 @@ int udpcapd_threads_start(struct udpcapd *d)
 				s->l = &d->listeners[li];
 				s->cnt = udpcapd_cell(d, li, ring);
 				s->r = d->rings[ring];
+				s->dedup = d->dedup ? d->dedup[ring] : NULL;
 			}
 		}
 	}

@@ -15,6 +15,7 @@
 #include <udpcap/decap.h>
 
 #include "log.h"
+#include "rx/dedup.h"
 #include "udpcapd.h"
 
 /* Control buffer: SCM_TIMESTAMPNS + SO_RXQ_OVFL, with room to spare. */
@@ -114,6 +115,11 @@ static inline void udpcapd_rx_one(struct udpcapd_sock *s, const struct udpcapd_f
 	}
 	if (f->vni_count && !udpcapd_rx_vni_ok(f, &dc)) {
 		udpcapd_rx_drop(cnt, UDPCAPD_DROP_VNI_FILTERED);
+		return;
+	}
+	if (s->dedup && udpcapd_dedup_seen(s->dedup, payload + dc.inner_off, dc.inner_len,
+					   dc.linktype, ts_ns)) {
+		udpcapd_rx_drop(cnt, UDPCAPD_DROP_DUPLICATE);
 		return;
 	}
 	meta.ts_ns = ts_ns;

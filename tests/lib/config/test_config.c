@@ -191,6 +191,8 @@ static void test_defaults(void **state)
 	assert_string_equal(cfg->metrics.listen, "127.0.0.1:9754");
 	assert_string_equal(cfg->log.level, "info");
 	assert_false(cfg->health.require_consumers);
+	assert_int_equal(cfg->dedup.window_us, 0);
+	assert_int_equal(cfg->dedup.ring_pps, 1000000);
 	assert_int_equal(cfg->health.max_dropping_ms, 0);
 	udpcap_config__free(cfg);
 }
@@ -270,6 +272,10 @@ static void test_receive(void **state)
 		      "t.conf:2: coalesce_us = '20000' is not a number of microseconds from 0 "
 		      "(off) to 10000",
 		      NULL);
+	expect_errors("[dedup]\nwindow_us = 2000000\nring_pps = 10\n" LISTENER,
+		      "t.conf:2: window_us = '2000000' is not a number of microseconds from 0 "
+		      "(off) to 1000000",
+		      "t.conf:3: ring_pps = '10' is not a packet rate from 1000 to 100000000", NULL);
 	expect_errors("[health]\nrequire_consumers = maybe\nmax_dropping_ms = -1\n" LISTENER,
 		      "t.conf:2: require_consumers = 'maybe' is not yes or no",
 		      "t.conf:3: max_dropping_ms = '-1' is not a number of milliseconds from 0 "
@@ -279,6 +285,13 @@ static void test_receive(void **state)
 		struct udpcap_config *cfg = parse_ok("[health]\nrequire_consumers = Yes\n"
 						     "max_dropping_ms = 30000\n" LISTENER);
 
+		udpcap_config__free(cfg);
+		cfg = parse_ok("[dedup]\nwindow_us = 1000\nring_pps = 200000\n" LISTENER);
+		assert_int_equal(cfg->dedup.window_us, 1000);
+		assert_int_equal(cfg->dedup.ring_pps, 200000);
+		udpcap_config__free(cfg);
+		cfg = parse_ok("[health]\nrequire_consumers = Yes\n"
+			       "max_dropping_ms = 30000\n" LISTENER);
 		assert_true(cfg->health.require_consumers);
 		assert_int_equal(cfg->health.max_dropping_ms, 30000);
 		udpcap_config__free(cfg);
