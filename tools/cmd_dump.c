@@ -5,6 +5,11 @@
  * SIGINT/SIGTERM or --timeout; sleeps on the ring's wake-up descriptor when
  * idle; follows a restarted daemon to its new ring (udpcap_source, the same
  * logic the Zeek plugin uses).
+ *
+ * Like tcpdump it can roll over to a new file (-G SECONDS, -C MEGABYTES,
+ * -W FILES, strftime patterns in the name), so a recorder keeps a bounded
+ * history. A file is rotated only between two packets, and the packet that
+ * triggers it is the new file's first: nothing is lost or written twice.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -47,6 +52,9 @@ struct dump_args {
 	uint64_t count;
 	double timeout;	   /* seconds, 0 = none */
 	uint16_t linktype; /* --linktype; 0 = the ring's */
+	unsigned rotate_secs;  /* -G, 0 = never by time */
+	uint64_t rotate_bytes; /* -C in bytes, 0 = never by size */
+	unsigned files;	       /* -W, 0 = unbounded */
 };
 
 struct dump_state {
@@ -55,6 +63,12 @@ struct dump_state {
 	pcap_t *dead;
 	pcap_dumper_t *dumper;
 	uint16_t linktype; /* of the file */
+	char path[PATH_MAX]; /* the file being written */
+	double file_opened;  /* now_s() when it was opened */
+	uint64_t file_bytes; /* its size so far */
+	uint64_t file_pkts;
+	unsigned files_opened;
+	bool coarse_warned; /* -G names repeat: said once */
 	uint64_t written;
 	uint64_t other_linktype; /* records not written: another link type */
 	uint64_t corrupt_seen;
@@ -76,8 +90,8 @@ static void on_signal(int sig)
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: udpcapctl dump RING [-w FILE|-] [-c COUNT] [--dir RINGDIR] [--timeout "
-		"SECONDS]\n"
+		"Usage: udpcapctl dump RING [-w FILE|-] [-c COUNT] [-G SECONDS] [-C MEGABYTES]\n"
+		"       [-W FILES] [--dir RINGDIR] [--timeout SECONDS]\n"
 		"\n"
 		"Attach to RING (a name like worker-0, or a path) as its consumer and write its\n"
 		"packets as a pcap file with nanosecond timestamps (tcpdump -r, tshark -r and\n"
@@ -88,6 +102,15 @@ static void usage(FILE *out)
 		"  -c COUNT, --count COUNT stop after COUNT packets\n"
 		"  --dir RINGDIR           ring directory (default %s)\n"
 		"  --timeout SECONDS       stop after SECONDS\n"
+		"  -G SECONDS              start a new file every SECONDS; FILE is a strftime\n"
+		"                          pattern (e.g. rec-%%Y%%m%%d-%%H%%M%%S.pcap) expanded\n"
+		"                          at each file's opening\n"
+		"  -C MEGABYTES            start a new file before one would grow past\n"
+		"                          MEGABYTES x 1,000,000 bytes; files are FILE, FILE1,\n"
+		"                          FILE2, ... (fractions allowed)\n"
+		"  -W FILES                with -C alone: keep FILES files, FILE0 .. FILE<N-1>,\n"
+		"                          overwriting the oldest; with -G: stop after FILES\n"
+		"                          files\n"
 		"  --linktype TYPE         the file's link type: en10mb, raw, ppp or a LINKTYPE_\n"
 		"                          number (default: the ring's, else the first packet's);\n"
 		"                          packets of another link type are counted, not written\n"
@@ -114,6 +137,31 @@ static int parse_linktype(const char *s, uint16_t *ret)
 	return 0;
 }
 
+/* -G/-C/-W make sense only together with a named file (message printed). */
+static int check_rotation_args(const struct dump_args *a)
+{
+	if (!a->rotate_secs && !a->rotate_bytes) {
+		if (a->files) {
+			fprintf(stderr, "udpcapctl dump: -W needs -C or -G\n");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (!strcmp(a->out, "-")) {
+		fprintf(stderr, "udpcapctl dump: -G and -C write files: give -w FILE, not -\n");
+		return -EINVAL;
+	}
+	/* every file would truncate the one before */
+	if (a->rotate_secs && !a->rotate_bytes && !strchr(a->out, '%')) {
+		fprintf(stderr,
+			"udpcapctl dump: -G %u: -w '%s' has no strftime pattern (e.g. "
+			"%%Y%%m%%d-%%H%%M%%S), each file would overwrite the last\n",
+			a->rotate_secs, a->out);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* Returns 0, 1 for --help, or -EINVAL (message printed). */
 static int parse_args(int argc, char **argv, struct dump_args *a)
 {
@@ -133,7 +181,7 @@ static int parse_args(int argc, char **argv, struct dump_args *a)
 	*a = (struct dump_args){0};
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":w:c:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":w:c:G:C:W:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'w':
 			a->out = optarg;
@@ -147,6 +195,43 @@ static int parse_args(int argc, char **argv, struct dump_args *a)
 				return -EINVAL;
 			}
 			a->count = v;
+			break;
+		case 'G':
+			errno = 0;
+			v = strtoull(optarg, &end, 10);
+			if (errno || *end || !*optarg || *optarg == '-' || v == 0 || v > 31536000) {
+				fprintf(stderr,
+					"udpcapctl dump: -G '%s': expected whole seconds >= 1\n",
+					optarg);
+				return -EINVAL;
+			}
+			a->rotate_secs = (unsigned)v;
+			break;
+		case 'C': {
+			double mb;
+
+			errno = 0;
+			mb = strtod(optarg, &end);
+			if (errno || *end || end == optarg || !(mb * 1e6 >= 1) || mb > 1e9) {
+				fprintf(stderr,
+					"udpcapctl dump: -C '%s': expected megabytes > 0 (e.g. 100 "
+					"or 0.5)\n",
+					optarg);
+				return -EINVAL;
+			}
+			a->rotate_bytes = (uint64_t)(mb * 1e6);
+			break;
+		}
+		case 'W':
+			errno = 0;
+			v = strtoull(optarg, &end, 10);
+			if (errno || *end || !*optarg || *optarg == '-' || v == 0 || v > 1000000) {
+				fprintf(stderr,
+					"udpcapctl dump: -W '%s': expected a file count 1..1000000\n",
+					optarg);
+				return -EINVAL;
+			}
+			a->files = (unsigned)v;
 			break;
 		case 'd':
 			a->dir = optarg;
@@ -198,7 +283,15 @@ static int parse_args(int argc, char **argv, struct dump_args *a)
 		}
 		a->out = "-";
 	}
-	return 0;
+	return check_rotation_args(a);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* The pcap file's DLT for a ring's LINKTYPE_* (libpcap maps DLT_RAW back to 101). */
@@ -216,8 +309,82 @@ static int linktype_to_dlt(uint16_t linktype)
 	}
 }
 
+static unsigned decimal_width(unsigned v)
+{
+	unsigned w = 1;
+
+	while (v >= 10) {
+		v /= 10;
+		w++;
+	}
+	return w;
+}
+
+/*
+ * The name of the next file, as tcpdump makes it: the -w pattern through
+ * strftime() (with -G), then with -C a sequence number (from 0, padded and
+ * wrapping at FILES with -W; the first file has none without -W).
+ */
+static int next_name(const struct dump_state *s, char *buf, size_t len)
+{
+	const struct dump_args *a = s->a;
+	char base[PATH_MAX];
+	unsigned seq = s->files_opened;
+	int n;
+
+	if (a->rotate_secs) {
+		time_t t = time(NULL);
+		struct tm tm;
+
+		if (!localtime_r(&t, &tm))
+			return -EINVAL;
+		/* the pattern is the user's, as in tcpdump -G */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+		n = (int)strftime(base, sizeof(base), a->out, &tm);
+#pragma GCC diagnostic pop
+		if (!n)
+			return -ENAMETOOLONG;
+	} else if (snprintf(base, sizeof(base), "%s", a->out) >= (int)sizeof(base)) {
+		return -ENAMETOOLONG;
+	}
+	if (!a->rotate_bytes)
+		n = snprintf(buf, len, "%s", base);
+	else if (a->files)
+		n = snprintf(buf, len, "%s%0*u", base, (int)decimal_width(a->files - 1),
+			     a->rotate_secs ? seq : seq % a->files);
+	else if (seq)
+		n = snprintf(buf, len, "%s%u", base, seq);
+	else
+		n = snprintf(buf, len, "%s", base);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+/* Opens the next file (the first, or the one a rotation starts). */
+static int open_file(struct dump_state *s, const char *path)
+{
+	s->dumper = pcap_dump_open(s->dead, path);
+	if (!s->dumper) {
+		/* libpcap's message names the file */
+		fprintf(stderr, "udpcapctl dump: %s\n", pcap_geterr(s->dead));
+		return -EIO;
+	}
+	if (path != s->path)
+		snprintf(s->path, sizeof(s->path), "%s", path);
+	s->file_opened = now_s();
+	s->file_bytes = 24; /* the pcap file header */
+	s->file_pkts = 0;
+	s->files_opened++;
+	fprintf(stderr, "udpcapctl dump: writing %s, link-type %s, snapshot length %d bytes\n",
+		strcmp(path, "-") ? path : "to standard output",
+		pcap_datalink_val_to_name(linktype_to_dlt(s->linktype)) ?: "?", SNAPLEN);
+	return 0;
+}
+
 static int open_output(struct dump_state *s, uint16_t linktype)
 {
+	char path[PATH_MAX];
+
 	s->linktype = linktype;
 	s->dead = pcap_open_dead_with_tstamp_precision(linktype_to_dlt(linktype), SNAPLEN,
 						       PCAP_TSTAMP_PRECISION_NANO);
@@ -225,16 +392,11 @@ static int open_output(struct dump_state *s, uint16_t linktype)
 		fprintf(stderr, "udpcapctl dump: out of memory\n");
 		return -ENOMEM;
 	}
-	s->dumper = pcap_dump_open(s->dead, s->a->out);
-	if (!s->dumper) {
-		/* libpcap's message names the file */
-		fprintf(stderr, "udpcapctl dump: %s\n", pcap_geterr(s->dead));
-		return -EIO;
+	if (next_name(s, path, sizeof(path))) {
+		fprintf(stderr, "udpcapctl dump: -w '%s': file name too long\n", s->a->out);
+		return -ENAMETOOLONG;
 	}
-	fprintf(stderr, "udpcapctl dump: writing %s, link-type %s, snapshot length %d bytes\n",
-		strcmp(s->a->out, "-") ? s->a->out : "to standard output",
-		pcap_datalink_val_to_name(linktype_to_dlt(linktype)) ?: "?", SNAPLEN);
-	return 0;
+	return open_file(s, path);
 }
 
 /* Exit status for udpcap_source__open()'s error; the message names the ring's path. */
@@ -257,12 +419,70 @@ static int open_error(const struct dump_args *a, const struct udpcap_source_opts
 	}
 }
 
-static double now_s(void)
+/* 0, or -EIO after a write error (reported once); a closed pipe only stops. */
+static int flush(struct dump_state *s)
 {
-	struct timespec ts;
+	if (s->dumper && !s->write_failed && !s->reader_gone &&
+	    (pcap_dump_flush(s->dumper) || ferror(pcap_dump_file(s->dumper)))) {
+		if (errno == EPIPE) {
+			s->reader_gone = true;
+			stop_requested = 1;
+			return 0;
+		}
+		fprintf(stderr, "udpcapctl dump: writing %s: %s\n", s->path, strerror(errno));
+		s->write_failed = true;
+	}
+	return s->write_failed ? -EIO : 0;
+}
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+static bool time_due(const struct dump_state *s)
+{
+	return s->a->rotate_secs && now_s() - s->file_opened >= s->a->rotate_secs;
+}
+
+/* Whether a packet of @caplen must go into a new file. */
+static bool rotation_due(const struct dump_state *s, uint32_t caplen)
+{
+	uint64_t rec = 16 + (caplen > SNAPLEN ? SNAPLEN : caplen);
+
+	if (time_due(s))
+		return true;
+	/* a file holds at least one packet, however large */
+	return s->a->rotate_bytes && s->file_pkts && s->file_bytes + rec > s->a->rotate_bytes;
+}
+
+/* -G with -W: the last file's time is up; stop before taking another packet. */
+static bool files_done(const struct dump_state *s)
+{
+	return s->dumper && s->a->rotate_secs && s->a->files && s->files_opened >= s->a->files &&
+	       time_due(s);
+}
+
+/* Closes the current file and opens the next; 0 or -EIO (message printed). */
+static int rotate(struct dump_state *s)
+{
+	char path[PATH_MAX];
+
+	if (next_name(s, path, sizeof(path))) {
+		fprintf(stderr, "udpcapctl dump: -w '%s': file name too long\n", s->a->out);
+		return -EIO;
+	}
+	if (!s->a->rotate_bytes && !strcmp(path, s->path)) {
+		/* the pattern is coarser than -G: reopening would truncate the file */
+		if (!s->coarse_warned)
+			fprintf(stderr,
+				"udpcapctl dump: warning: -w '%s' gives the same name again after "
+				"%u s; writing on into %s\n",
+				s->a->out, s->a->rotate_secs, path);
+		s->coarse_warned = true;
+		s->file_opened = now_s();
+		return 0;
+	}
+	if (flush(s))
+		return -EIO;
+	pcap_dump_close(s->dumper);
+	s->dumper = NULL;
+	return open_file(s, path);
 }
 
 /* 0, or -errno when the output could not be opened (message printed). */
@@ -281,30 +501,18 @@ static int write_pkt(struct dump_state *s, const struct udpcap_pkt *p)
 				s->a->ring, p->meta.linktype, s->linktype);
 		return 0;
 	}
+	if (s->file_pkts && rotation_due(s, p->meta.caplen) && rotate(s))
+		return -EIO;
 	/* a nanosecond-precision pcap_t takes nanoseconds in tv_usec */
 	h.ts.tv_sec = (time_t)(p->meta.ts_ns / 1000000000ull);
 	h.ts.tv_usec = (suseconds_t)(p->meta.ts_ns % 1000000000ull);
 	h.caplen = p->meta.caplen > SNAPLEN ? SNAPLEN : p->meta.caplen;
 	h.len = p->meta.origlen < h.caplen ? h.caplen : p->meta.origlen;
 	pcap_dump((u_char *)s->dumper, &h, p->data);
+	s->file_bytes += 16 + h.caplen;
+	s->file_pkts++;
 	s->written++;
 	return 0;
-}
-
-/* 0, or -EIO after a write error (reported once); a closed pipe only stops. */
-static int flush(struct dump_state *s)
-{
-	if (s->dumper && !s->write_failed && !s->reader_gone &&
-	    (pcap_dump_flush(s->dumper) || ferror(pcap_dump_file(s->dumper)))) {
-		if (errno == EPIPE) {
-			s->reader_gone = true;
-			stop_requested = 1;
-			return 0;
-		}
-		fprintf(stderr, "udpcapctl dump: writing %s: %s\n", s->a->out, strerror(errno));
-		s->write_failed = true;
-	}
-	return s->write_failed ? -EIO : 0;
 }
 
 /*
@@ -357,7 +565,7 @@ static int capture(struct dump_state *s, const sigset_t *waitmask)
 	unsigned naps = 0;
 	int r;
 
-	while (!stop_requested && !s->reader_gone &&
+	while (!stop_requested && !s->reader_gone && !files_done(s) &&
 	       (!a->count || s->written + s->other_linktype < a->count)) {
 		r = udpcap_source__next(s->src, &p);
 		if (r == 1) {
@@ -379,7 +587,7 @@ static int capture(struct dump_state *s, const sigset_t *waitmask)
 		report_source_state(s);
 		if (flush(s))
 			return -EIO;
-		if (deadline && now_s() >= deadline)
+		if ((deadline && now_s() >= deadline) || files_done(s))
 			break;
 		if (naps < NAP_COUNT) {
 			struct timespec nap = {.tv_nsec = NAP_US * 1000};
@@ -392,6 +600,12 @@ static int capture(struct dump_state *s, const sigset_t *waitmask)
 		r = udpcap_source__timeout(s->src);
 		if (deadline) {
 			double left_ms = (deadline - now_s()) * 1e3 + 1;
+
+			if (left_ms < r)
+				r = left_ms < 0 ? 0 : (int)left_ms;
+		}
+		if (s->dumper && a->rotate_secs && a->files) {
+			double left_ms = (s->file_opened + a->rotate_secs - now_s()) * 1e3 + 1;
 
 			if (left_ms < r)
 				r = left_ms < 0 ? 0 : (int)left_ms;
@@ -456,6 +670,8 @@ int cmd_dump(int argc, char **argv)
 	udpcap_source__stats(s.src, &st);
 	fprintf(stderr, "%" PRIu64 " packets captured, %" PRIu64 " dropped by udpcap\n", s.written,
 		st.dropped);
+	if (a.rotate_secs || a.rotate_bytes)
+		fprintf(stderr, "%u files written\n", s.files_opened);
 	if (s.other_linktype)
 		fprintf(stderr,
 			"%" PRIu64 " packets not written: link type differs from the file's\n",

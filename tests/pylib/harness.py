@@ -363,8 +363,9 @@ def _kill_children():
 class Dump:
     """udpcapctl dump RING -w FILE in the background."""
 
-    def __init__(self, ring, ring_dir, out, count=None, timeout=None, linktype=None):
-        args = [UDPCAPCTL, "dump", ring, "--dir", ring_dir, "-w", out]
+    def __init__(self, ring, ring_dir, out, count=None, timeout=None, linktype=None,
+                 extra=()):
+        args = [UDPCAPCTL, "dump", ring, "--dir", ring_dir, "-w", out] + list(extra)
         if count:
             args += ["-c", str(count)]
         if timeout:
