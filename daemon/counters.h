@@ -23,6 +23,7 @@
 #define UDPCAPD_COUNTERS_H
 
 #include <stdint.h>
+#include <time.h>
 #include <udpcap/decap.h>
 
 enum udpcapd_drop {
@@ -86,20 +87,27 @@ static inline void udpcapd_cell_write_end(struct udpcapd_counters *c)
 }
 
 /*
- * Reader: a consistent copy of @c (between two write batches). Gives up
- * after many tries (a writer stuck mid-batch cannot happen, but a reader
- * must never hang) and returns the last, possibly torn, copy.
+ * Reader: a consistent copy of @c (between two write batches). The writer
+ * can be preempted mid-batch for as long as the scheduler likes, so after
+ * a short spin the reader sleeps between tries instead of giving up; it
+ * still never hangs: after about two seconds it returns the last copy,
+ * which may be torn (never uninitialised).
  */
 static inline void udpcapd_cell_read(const struct udpcapd_counters *c, struct udpcapd_counters *ret)
 {
+	static const struct timespec pause = {.tv_sec = 0, .tv_nsec = 10000};
 	unsigned tries, i;
 
-	for (tries = 0; tries < 100000; tries++) {
+	*ret = (struct udpcapd_counters){0};
+	for (tries = 0; tries < 200000; tries++) {
 		/* acquire: pairs with the release in udpcapd_cell_write_end() */
 		uint64_t s1 = __atomic_load_n(&c->seq, __ATOMIC_ACQUIRE);
 
 		if (s1 & 1) {
-			udpcapd_cpu_relax();
+			if (tries < 1000)
+				udpcapd_cpu_relax();
+			else
+				nanosleep(&pause, NULL);
 			continue;
 		}
 		ret->seq = s1;

@@ -6,6 +6,11 @@
 # Staged installs (DESTDIR, packaging) are left alone.
 #   $1 sysusers file  $2 tmpfiles file  $3 sysctl file
 set -u
+# meson 1.0 shows none of this script's output: keep it in the build's logs.
+if [ -n "${MESON_BUILD_ROOT:-}" ] && [ -d "$MESON_BUILD_ROOT/meson-logs" ]; then
+	exec >>"$MESON_BUILD_ROOT/meson-logs/post-install.log" 2>&1
+	echo "udpcapd: post-install at $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+fi
 if [ -n "${DESTDIR:-}" ]; then
 	exit 0
 fi

@@ -68,8 +68,11 @@ def check_binaries(destdir, a):
 		if r.returncode != 0 or a["version"] not in r.stdout:
 			fail("installed %s --version: rc %d, %r %r" % (b, r.returncode, r.stdout, r.stderr))
 		r = run(["readelf", "-d", p])
-		if destdir in r.stdout or "RUNPATH" in r.stdout or "RPATH" in r.stdout:
-			fail("installed %s keeps a build-tree RPATH/RUNPATH" % b)
+		paths = re.findall(r"\((?:RUNPATH|RPATH)\).*\[(.*)\]", r.stdout)
+		want = [] if a["prefix"] == "/usr" else [a["libdir"]]
+		if destdir in r.stdout or paths != want:
+			fail("installed %s has run path %r; want %r (the install libdir outside /usr, "
+			     "none under /usr)" % (b, paths, want))
 	conf = rooted(destdir, os.path.join(a["sysconfdir"], "udpcapd", "udpcapd.conf"))
 	d = rooted(destdir, os.path.join(a["sbindir"], "udpcapd"))
 	if os.path.exists(conf) and os.path.exists(d):
