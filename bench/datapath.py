@@ -16,8 +16,12 @@ Receiver CPU = user+sys of all its threads (sum of /proc/PID/task/*/schedstat
 run time, ns); system CPU = all CPUs' busy time from /proc/stat (sender,
 kernel softirq and receiver together). Each cell is the median of --reps runs.
 
+The "dedup" row is the first backend with [dedup] window_us = 200 (the
+traffic has no copies, so it pays the lookup and insert of every packet);
+its cost is printed against the same backend without it.
+
 Usage: bench/datapath.py BUILD_DIR [--packets N] [--reps R] [--paced-fraction F]
-                         [--backends recvmmsg,io_uring]
+                         [--backends recvmmsg,io_uring] [--dedup-us US]
 """
 import atexit
 import argparse
@@ -30,6 +34,10 @@ import subprocess
 import sys
 import tempfile
 import time
+
+# The replayed pcap repeats its 1024 packets byte for byte: a window shorter
+# than one loop at the sender's top rate (> 1 ms) keeps them all distinct.
+DEDUP_US = 200
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "pylib"))
@@ -102,9 +110,10 @@ def run_bare(h, bare, pcap, packets, rate, coalesce_us=0):
             "sys_ns": sys1 - sys0, "switches": sw1 - sw0}
 
 
-def run_daemon(h, backend, threads, pcap, packets, rate):
+def run_daemon(h, backend, threads, pcap, packets, rate, dedup_us=0):
     d = h.Daemon([("vx", "127.0.0.1", "vxlan", ())], rings=2, backend=backend,
-                 ring_size="64M", rcvbuf="16M", threads=threads).start()
+                 ring_size="64M", rcvbuf="16M", threads=threads,
+                 extra=f"[dedup]\nwindow_us = {dedup_us}\n" if dedup_us else "").start()
     dumps = []
     try:
         for r in d.ring_names():
@@ -154,6 +163,8 @@ def main():
     ap.add_argument("--backends", default="recvmmsg,io_uring")
     ap.add_argument("--threads", default="0,1",
                     help="udpcapd [receive] threads values to run (0 = one per ring)")
+    ap.add_argument("--dedup-us", type=int, default=DEDUP_US,
+                    help="[dedup] window_us of the 'dedup' row (0: no such row)")
     a = ap.parse_args()
     build = os.path.abspath(a.build)
     os.environ["UDPCAP_BUILD_ROOT"] = build
@@ -173,6 +184,11 @@ def main():
         for t in (int(x) for x in a.threads.split(",")):
             receivers.append((f"udpcapd {b} t={t}",
                               lambda rate, b=b, t=t: run_daemon(h, b, t, pcap, a.packets, rate)))
+    first = a.backends.split(",")[0]
+    if a.dedup_us:
+        receivers.append((f"udpcapd {first} dedup",
+                          lambda rate: run_daemon(h, first, 0, pcap, a.packets, rate,
+                                                  a.dedup_us)))
 
     results = {}
     print(f"{a.packets} packets per run, 100 B inner payload (VXLAN 150 B datagrams), "
@@ -208,6 +224,14 @@ def main():
                   f"{per:>9.0f} {ratio:>7.2f} {r['received'] / max(r['switches'], 1):>9.1f} "
                   f"{sysper:>13.0f}"
                   + (f"  drops by reason {r['drop_reasons']}" if r.get("drop_reasons") else ""))
+        on = results.get((f"udpcapd {first} dedup", load))
+        off = results.get((f"udpcapd {first} t=0", load))
+        if on and off:
+            per_on = on["cpu_ns"] / max(on["received"], 1)
+            per_off = off["cpu_ns"] / max(off["received"], 1)
+            print(f"  dedup cost: {per_on - per_off:+.0f} ns/pkt, {per_on / per_off:.2f}x "
+                  f"udpcapd {first} t=0 without it (goal <= 30 ns; bench/bench_dedup "
+                  f"measures the table alone)")
     print("\nbare +coalesce: the bare receiver sleeping 200 us after a short batch, as udpcapd "
           "does by default\n(coalesce_us = 200): the like-for-like baseline for udpcapd's own "
           "per-packet work.")

@@ -98,39 +98,36 @@ static inline uint64_t rd64(const uint8_t *p)
 	return v;
 }
 
-/* Fold @len bytes into @h, 16 at a time; a short tail is zero-padded. */
-static inline uint64_t fold(const struct udpcapd_dedup *t, uint64_t h, const uint8_t *p,
-			    size_t len)
-{
-	uint8_t tail[16];
-
-	for (; len >= 16; p += 16, len -= 16)
-		h = mix(rd64(p) ^ t->secret[1], rd64(p + 8) ^ h);
-	if (len) {
-		memset(tail, 0, sizeof(tail));
-		memcpy(tail, p, len);
-		h = mix(rd64(tail) ^ t->secret[1], rd64(tail + 8) ^ h);
-	}
-	return h;
-}
-
 static inline unsigned be16(const uint8_t *p)
 {
 	return (unsigned)p[0] << 8 | p[1];
 }
 
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the header masks below are for little-endian loads"
+#endif
+/*
+ * Every field a path rewrites lies in the first 16 bytes of the IP header,
+ * so two masks on its first two 8-byte words normalise it and the rest is
+ * hashed as it is, without a copy. IPv4: TOS (byte 1), TTL (8), checksum
+ * (10-11). IPv6: traffic class (low nibble of byte 0, high nibble of 1),
+ * hop limit (7).
+ */
+static const uint64_t mask4[2] = {~0xff00ull, ~0xffff00ffull};
+static const uint64_t mask6[2] = {~(0xff00000000000000ull | 0xf00f), ~0ull};
+
 /*
  * The hash of the packet from its IP header to the end of the IP packet
- * (Ethernet padding excluded), with the path-rewritten fields zeroed; 0 if
- * it is not IPv4/IPv6.
+ * (Ethernet padding excluded), normalised; 0 if it is not IPv4/IPv6.
  */
 static uint64_t packet_hash(const struct udpcapd_dedup *t, const uint8_t *pkt, size_t len,
 			    uint16_t linktype)
 {
-	uint8_t hdr[60];
-	size_t off = 0, hlen, end;
+	const uint64_t *m;
+	size_t off = 0, end, n;
 	unsigned et = 0, tags;
-	uint64_t h;
+	const uint8_t *p;
+	uint64_t h1, h2;
 
 	if (linktype == 1 /* EN10MB */) {
 		if (len < 14)
@@ -152,36 +149,40 @@ static uint64_t packet_hash(const struct udpcapd_dedup *t, const uint8_t *pkt, s
 	pkt += off;
 	len -= off;
 	if (et == 0x0800) {
-		if (len < 20 || (pkt[0] >> 4) != 4)
+		if (len < 20 || (pkt[0] >> 4) != 4 || (pkt[0] & 15) < 5)
 			return 0;
-		hlen = (size_t)(pkt[0] & 15) * 4;
 		end = be16(pkt + 2);
-		if (hlen < 20 || hlen > len || end < hlen)
+		if (end < (size_t)(pkt[0] & 15) * 4)
 			return 0;
-		memcpy(hdr, pkt, hlen);
-		hdr[1] = 0;		/* DSCP, ECN */
-		hdr[8] = 0;		/* TTL */
-		hdr[10] = hdr[11] = 0;	/* header checksum */
+		m = mask4;
 	} else if (et == 0x86dd) {
 		if (len < 40 || (pkt[0] >> 4) != 6)
 			return 0;
-		hlen = 40;
 		end = 40 + be16(pkt + 4); /* a jumbogram (0) runs to the end */
-		memcpy(hdr, pkt, hlen);
-		hdr[0] &= 0xf0; /* traffic class (DSCP, ECN) */
-		hdr[1] &= 0x0f;
-		hdr[7] = 0;	/* hop limit */
 		if (end == 40)
 			end = len;
+		m = mask6;
 	} else {
 		return 0;
 	}
 	if (end > len)
 		end = len; /* cut short by the mirror: both copies alike */
-	h = fold(t, t->secret[2] ^ end, hdr, hlen);
-	h = fold(t, h, pkt + hlen, end - hlen);
-	h = mix(h ^ t->secret[0], end ^ t->secret[1]);
-	return h ? h : 1;
+	/* two independent multiply chains, so that they overlap in the CPU */
+	h1 = mix((rd64(pkt) & m[0]) ^ t->secret[1], (rd64(pkt + 8) & m[1]) ^ t->secret[2] ^ end);
+	h2 = t->secret[0];
+	for (p = pkt + 16, n = end - 16; n > 32; p += 32, n -= 32) {
+		h1 = mix(rd64(p) ^ t->secret[1], rd64(p + 8) ^ h1);
+		h2 = mix(rd64(p + 16) ^ t->secret[2], rd64(p + 24) ^ h2);
+	}
+	if (n > 16) {
+		h1 = mix(rd64(p) ^ t->secret[1], rd64(p + 8) ^ h1);
+		n -= 16;
+	}
+	/* the last 16 bytes, overlapping what came before (end >= 20) */
+	if (n)
+		h2 = mix(rd64(pkt + end - 16) ^ t->secret[2], rd64(pkt + end - 8) ^ h2);
+	h1 = mix(h1 ^ h2 ^ t->secret[0], end ^ t->secret[1]);
+	return h1 ? h1 : 1;
 }
 
 bool udpcapd_dedup_seen(struct udpcapd_dedup *t, const uint8_t *pkt, size_t len,

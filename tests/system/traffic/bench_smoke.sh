@@ -14,7 +14,8 @@ if grep -q "failed" <<<"$out"; then
 	echo "FAIL: a benchmark run failed"
 	exit 1
 fi
-for row in "bare recvmmsg" "bare +coalesce" "udpcapd recvmmsg t=0" "udpcapd io_uring t=0"; do
+for row in "bare recvmmsg" "bare +coalesce" "udpcapd recvmmsg t=0" "udpcapd io_uring t=0" \
+	"udpcapd recvmmsg dedup"; do
 	[ "$(grep -c "^  $row" <<<"$out")" -eq 2 ] || { echo "FAIL: no '$row' row per load"; exit 1; }
 done
 echo "PASS"
