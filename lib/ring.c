@@ -528,6 +528,16 @@ UDPCAP_API int udpcap_ring__create(const char *dir, const char *name, uint64_t s
 	h->producer_pid = getpid();
 	h->linktype = linktype;
 	h->create_time_ns = ring_now_ns();
+	{
+		uint64_t start;
+		bool dead;
+
+		/* Without them consumers cannot tell us from a reused pid: they
+		 * then say "cannot tell" rather than guess. */
+		if (ring_proc_start(getpid(), &start, &dead) == 0)
+			h->producer_start = start;
+		h->producer_pidns = ring_pidns();
+	}
 	/* Nobody can see the file before the rename (which orders it), so this
 	 * release has no acquire partner; it only keeps the store whole. */
 	shm_store_release(&h->magic, UDPCAP_RING_MAGIC);

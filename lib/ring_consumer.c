@@ -657,6 +657,11 @@ const uint8_t *ring_consumer_data(const struct udpcap_consumer *c, uint64_t *ret
 	return c->a.data;
 }
 
+UDPCAP_API int udpcap_consumer__producer_alive(const struct udpcap_consumer *c, pid_t *ret_pid)
+{
+	return ring_producer_alive(c->a.shm, ret_pid);
+}
+
 UDPCAP_API uint16_t udpcap_consumer__linktype(const struct udpcap_consumer *c)
 {
 	return c->a.linktype;

@@ -110,6 +110,83 @@ uint64_t ring_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+int ring_proc_start(pid_t pid, uint64_t *ret_start, bool *ret_dead)
+{
+	char path[64], buf[1024], *p, state;
+	unsigned long long start;
+	ssize_t n;
+	int fd;
+
+	*ret_start = 0;
+	*ret_dead = false;
+	if (pid <= 0)
+		return -EINVAL;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno != ENOENT && errno != ESRCH)
+			return -errno;
+		*ret_dead = true;
+		return 0;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0) {
+		/* The process exited between open and read. */
+		*ret_dead = true;
+		return 0;
+	}
+	buf[n] = '\0';
+	/* The name (field 2) may hold anything, spaces and ')' included:
+	 * fields 3 on start after its last ')'. Field 22 is the start time. */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
+				  "%*d %*d %*d %llu",
+			 &state, &start) != 2)
+		return -EBADMSG;
+	if (state == 'Z' || state == 'X') {
+		*ret_dead = true;
+		return 0;
+	}
+	*ret_start = start;
+	return 0;
+}
+
+uint64_t ring_pidns(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/pid", &st) == 0 ? (uint64_t)st.st_ino : 0;
+}
+
+/*
+ * The pid alone cannot say it: the kernel reuses pids, and a pid means
+ * nothing in another pid namespace. So the producer also wrote its start
+ * time and namespace at create; they never change afterwards.
+ */
+int ring_producer_alive(const struct udpcap_ring_shm *h, pid_t *ret_pid)
+{
+	/* Relaxed: written once before the ring was published by rename(). */
+	pid_t pid = shm_load_relaxed(&h->producer_pid);
+	uint64_t start = shm_load_relaxed(&h->producer_start);
+	uint64_t ns = shm_load_relaxed(&h->producer_pidns), now;
+	bool dead;
+	int r;
+
+	if (ret_pid)
+		*ret_pid = pid > 0 ? pid : 0;
+	if (h->version.minor < 1 || !start || !ns)
+		return -ENODATA;
+	if (pid <= 0)
+		return 0;
+	if (ns != ring_pidns())
+		return -EXDEV;
+	r = ring_proc_start(pid, &now, &dead);
+	if (r < 0)
+		return r;
+	return !dead && now == start;
+}
+
 /* Random, non-zero, and different from the ring it replaces. */
 uint32_t ring_new_generation(uint32_t avoid)
 {
@@ -167,7 +244,7 @@ UDPCAP_API int udpcap_ring_info(const char *ring, const char *dir, struct udpcap
 	struct udpcap_ring_info info = {0};
 	char *path = NULL;
 	uint64_t prod, cons;
-	int fd, err;
+	int fd, err, info_alive;
 
 	if (!ret)
 		return -EINVAL;
@@ -192,6 +269,8 @@ UDPCAP_API int udpcap_ring_info(const char *ring, const char *dir, struct udpcap
 	cons = shm_load_relaxed(&h->cons);
 	info.used = prod - cons <= info.capacity ? prod - cons : info.capacity;
 	info.consumer_pid = ring_lock_holder(fd, h);
+	info_alive = ring_producer_alive(h, NULL);
+	info.producer_alive = (int8_t)(info_alive < 0 ? -1 : info_alive);
 	*ret = info;
 	munmap((void *)h, UDPCAP_RING_HDR_SIZE);
 	close(fd);

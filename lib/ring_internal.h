@@ -24,6 +24,7 @@
 #define UDPCAP_RING_INTERNAL_H
 
 #include <assert.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -31,7 +32,7 @@
 
 #define UDPCAP_RING_MAGIC 0x474e495243504455ull /* "UDPCRING" in memory order */
 #define UDPCAP_RING_VERSION_MAJOR 2u
-#define UDPCAP_RING_VERSION_MINOR 0u /* what this producer writes */
+#define UDPCAP_RING_VERSION_MINOR 1u /* what this producer writes */
 #define UDPCAP_RING_HDR_SIZE 4096u	  /* data area starts here */
 #define UDPCAP_RING_MIN_CAPACITY (1ull << 18) /* > two largest records */
 #define UDPCAP_RING_MAX_CAPACITY (1ull << 40)
@@ -54,7 +55,10 @@ struct udpcap_ring_shm {
 	uint16_t linktype;	/* ring-level hint, 0 = mixed */
 	uint16_t pad0;
 	uint64_t create_time_ns; /* CLOCK_REALTIME at create */
-	uint8_t reserved0[128 - 48];
+	/* 2.1: who the producer is, beyond its pid (which the kernel reuses). */
+	uint64_t producer_start; /* its start time, clock ticks after boot (/proc/PID/stat) */
+	uint64_t producer_pidns; /* inode of its pid namespace (/proc/self/ns/pid) */
+	uint8_t reserved0[128 - 64];
 
 	/* 128: producer-written, informational counters (mirrored from the
 	 * producer's private copies; never read back by the producer). */
@@ -92,6 +96,8 @@ static_assert(offsetof(struct udpcap_ring_shm, capacity) == 16, "layout");
 static_assert(offsetof(struct udpcap_ring_shm, generation) == 28, "layout");
 static_assert(offsetof(struct udpcap_ring_shm, producer_pid) == 32, "layout");
 static_assert(offsetof(struct udpcap_ring_shm, create_time_ns) == 40, "layout");
+static_assert(offsetof(struct udpcap_ring_shm, producer_start) == 48, "layout");
+static_assert(offsetof(struct udpcap_ring_shm, producer_pidns) == 56, "layout");
 static_assert(offsetof(struct udpcap_ring_shm, written_packets) == 128, "layout");
 static_assert(offsetof(struct udpcap_ring_shm, reset_packets) == 176, "layout");
 static_assert(offsetof(struct udpcap_ring_shm, closed) == 184, "layout");
@@ -176,6 +182,14 @@ int ring_map_header(const char *path, int *ret_fd, const struct udpcap_ring_shm 
 /* pid of the live consumer holding the ring open on @fd, 0 if none. */
 pid_t ring_lock_holder(int fd, const struct udpcap_ring_shm *h);
 uint32_t ring_new_generation(uint32_t avoid);
+/* Start time of process @pid in clock ticks after boot; 0 and *@ret_dead
+ * when it is gone or a zombie; -errno when /proc cannot tell. */
+int ring_proc_start(pid_t pid, uint64_t *ret_start, bool *ret_dead);
+/* Inode of our pid namespace, 0 if unknown. */
+uint64_t ring_pidns(void);
+/* Does the producer of @h live? 1 yes, 0 no (*@ret_pid says which pid),
+ * -EXDEV: another pid namespace; -ENODATA: the ring predates 2.1. */
+int ring_producer_alive(const struct udpcap_ring_shm *h, pid_t *ret_pid);
 uint64_t ring_now_ns(void);
 
 /* ring.c (hidden): write a packet record carrying one extension of @type.

@@ -34,6 +34,8 @@ struct udpcap_source {
 	bool waiting;		/* prepare_wait() announced a sleep */
 	bool stale;		/* not the daemon's ring any more: drain, then re-attach */
 	bool detached;		/* ring gone: only reattach() is valid on c */
+	int producer;		/* udpcap_consumer__producer_alive() at the last check */
+	pid_t producer_pid;
 };
 
 static uint64_t mono_ns(void)
@@ -177,6 +179,7 @@ int udpcap_source__open(const char *ring, const struct udpcap_source_opts *opts,
 	r = source_watch(src);
 	if (r < 0)
 		goto err;
+	src->producer = udpcap_consumer__producer_alive(src->c, &src->producer_pid);
 	src->next_check_ns = mono_ns() + src->check_ns;
 	*ret_src = src;
 	return 0;
@@ -198,8 +201,16 @@ static int source_follow(struct udpcap_source *src, bool closed)
 
 	if (!src->detached && !closed && !src->stale) {
 		r = udpcap_consumer__check(src->c);
-		if (r == 0)
+		if (r == 0) {
+			/*
+			 * Still the current ring; but a producer killed by a signal
+			 * leaves it looking open. Nothing to do about it but say so:
+			 * a new producer replaces the ring and check() sees that.
+			 */
+			src->producer =
+			    udpcap_consumer__producer_alive(src->c, &src->producer_pid);
 			return 0;
+		}
 		if (r != -ESTALE && r != -ENOENT)
 			return r;
 		/*
@@ -222,10 +233,12 @@ static int source_follow(struct udpcap_source *src, bool closed)
 		if (!src->detached)
 			source_unwatch(src);
 		src->detached = true;
+		src->producer = -ENOENT;
 		return 0;
 	}
 	src->detached = false;
 	src->waiting = false;
+	src->producer = udpcap_consumer__producer_alive(src->c, &src->producer_pid);
 	r = source_watch(src);
 	if (r < 0)
 		return r;
@@ -332,6 +345,13 @@ int udpcap_source__stats(const struct udpcap_source *src, struct udpcap_source_s
 	ret->reattaches = cs.reattaches;
 	ret->attached = !src->detached;
 	return 0;
+}
+
+int udpcap_source__producer_alive(const struct udpcap_source *src, pid_t *ret_pid)
+{
+	if (ret_pid)
+		*ret_pid = src->producer_pid;
+	return src->producer;
 }
 
 uint16_t udpcap_source__linktype(const struct udpcap_source *src)

@@ -74,6 +74,7 @@ struct dump_state {
 	uint64_t corrupt_seen;
 	uint32_t reattaches; /* seen so far, to say "re-attached" once each */
 	bool attached;
+	bool producer_gone; /* said "producer gone" for the ring we hold */
 	bool write_failed;
 	bool reader_gone; /* -w - and the reading end closed: a normal way to stop */
 	bool out_pipe;	  /* -w - into a pipe */
@@ -535,8 +536,21 @@ static void report_source_state(struct dump_state *s)
 			s->a->ring);
 	if (st.reattaches > s->reattaches)
 		fprintf(stderr, "udpcapctl dump: re-attached to ring '%s'\n", s->a->ring);
+	if (st.reattaches > s->reattaches || !st.attached)
+		s->producer_gone = false;
 	s->attached = st.attached;
 	s->reattaches = st.reattaches;
+	if (st.attached && !s->producer_gone) {
+		pid_t pid = 0;
+
+		if (udpcap_source__producer_alive(s->src, &pid) == 0) {
+			fprintf(stderr,
+				"udpcapctl dump: ring '%s': producer gone (pid %d); waiting for a "
+				"new udpcapd\n",
+				s->a->ring, (int)pid);
+			s->producer_gone = true;
+		}
+	}
 }
 
 /*

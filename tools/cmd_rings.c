@@ -23,7 +23,8 @@ static void usage(FILE *out)
 		"Usage: udpcapctl rings [OPTIONS] [NAME]\n"
 		"\n"
 		"Rings of the running udpcapd (or only NAME; exit 5 if there is none) with\n"
-		"size, fill, consumer pid and generation.\n"
+		"size, fill, consumer pid, producer (with --dir: its pid, gone(PID) when it\n"
+		"died without closing the ring, PID? when it cannot be told) and generation.\n"
 		"\n"
 		"Options:\n" CTL_TARGET_HELP
 		"  -d, --dir DIR       read the ring headers in DIR directly, without a daemon\n"
@@ -33,20 +34,23 @@ static void usage(FILE *out)
 
 static void print_head(void)
 {
-	printf("%-16s %9s %9s %7s %9s %10s %14s  %s\n", "RING", "SIZE", "USED", "FILL", "CONSUMER",
-	       "GENERATION", "DELIVERED", "PATH");
+	printf("%-16s %9s %9s %7s %9s %12s %10s %14s  %s\n", "RING", "SIZE", "USED", "FILL",
+	       "CONSUMER", "PRODUCER", "GENERATION", "DELIVERED", "PATH");
 }
 
+/* @producer: "live" (the daemon answered), or "PID", "gone(PID)", "PID?". */
 static void print_row(const char *name, uint64_t size, uint64_t used, uint64_t consumer,
-		      uint64_t generation, uint64_t delivered, const char *path)
+		      const char *producer, uint64_t generation, uint64_t delivered,
+		      const char *path)
 {
 	char s[32], u[32], pid[24] = "-";
 
 	if (consumer)
 		snprintf(pid, sizeof(pid), "%" PRIu64, consumer);
-	printf("%-16s %9s %9s %6.1f%% %9s %10" PRIu64 " %14" PRIu64 "  %s\n", name,
+	printf("%-16s %9s %9s %6.1f%% %9s %12s %10" PRIu64 " %14" PRIu64 "  %s\n", name,
 	       ctl_format_size(size, s, sizeof(s)), ctl_format_size(used, u, sizeof(u)),
-	       size ? 100.0 * (double)used / (double)size : 0.0, pid, generation, delivered, path);
+	       size ? 100.0 * (double)used / (double)size : 0.0, pid, producer, generation,
+	       delivered, path);
 }
 
 static int from_daemon(const struct ctl_target *target, const char *ring, bool json)
@@ -63,16 +67,23 @@ static int from_daemon(const struct ctl_target *target, const char *ring, bool j
 	ctl_close(&conn);
 	if (r != CTL_EXIT_OK)
 		return r;
+	rings = ctl_get(reply, "rings");
 	if (json) {
-		printf("%s\n", line);
+		/* The daemon that answered is the producer of its rings. */
+		for (size_t i = 0; rings && i < json_object_array_length(rings); i++)
+			json_object_object_add(json_object_array_get_idx(rings, i),
+					       "producer_alive", json_object_new_boolean(1));
+		printf("%s\n", rings ? json_object_to_json_string_ext(
+					    reply, JSON_C_TO_STRING_PLAIN |
+						       JSON_C_TO_STRING_NOSLASHESCAPE)
+				      : line);
 	} else {
-		rings = ctl_get(reply, "rings");
 		print_head();
 		for (size_t i = 0; rings && i < json_object_array_length(rings); i++) {
 			struct json_object *o = json_object_array_get_idx(rings, i);
 
 			print_row(ctl_str(o, "name"), ctl_u64(o, "size"), ctl_u64(o, "used"),
-				  ctl_u64(o, "consumer_pid"), ctl_u64(o, "generation"),
+				  ctl_u64(o, "consumer_pid"), "live", ctl_u64(o, "generation"),
 				  ctl_u64(o, "delivered"), ctl_str(o, "path"));
 		}
 	}
@@ -97,6 +108,10 @@ static struct json_object *info_json(const char *name, const char *path,
 	    json_object_new_double(in->capacity ? (double)in->used / (double)in->capacity : 0));
 	json_object_object_add(o, "consumer_pid", json_object_new_int64(in->consumer_pid));
 	json_object_object_add(o, "producer_pid", json_object_new_int64(in->producer_pid));
+	/* null: the ring cannot tell (another pid namespace, format 2.0). */
+	json_object_object_add(o, "producer_alive",
+			       in->producer_alive < 0 ? NULL
+						      : json_object_new_boolean(in->producer_alive));
 	json_object_object_add(o, "generation", json_object_new_uint64(in->generation));
 	json_object_object_add(o, "format_version", json_object_new_uint64(in->format_version));
 	json_object_object_add(o, "format_minor", json_object_new_uint64(in->format_minor));
@@ -153,11 +168,17 @@ static int from_dir(const char *dir, const char *ring, bool json)
 			    r == -EACCES || r == -EPERM ? CTL_EXIT_PERMISSION : CTL_EXIT_FAILURE;
 			continue;
 		}
-		if (json)
+		if (json) {
 			json_object_array_add(rings, info_json(de->d_name, path, &info));
-		else
+		} else {
+			char prod[32];
+
+			snprintf(prod, sizeof(prod),
+				 info.producer_alive > 0 ? "%d" : info.producer_alive ? "%d?" : "gone(%d)",
+				 (int)info.producer_pid);
 			print_row(de->d_name, info.capacity, info.used, (uint64_t)info.consumer_pid,
-				  info.generation, info.written_packets, path);
+				  prod, info.generation, info.written_packets, path);
+		}
 	}
 	closedir(dh);
 	if (ring && !found) {

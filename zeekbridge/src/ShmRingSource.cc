@@ -198,17 +198,29 @@ void ShmRingSource::Statistics(Stats* stats) {
         stats->filtered = filtered;
 }
 
-// Say once when the daemon's ring went away and once when we are back.
+// Say once when the daemon's ring went away or the daemon died, and once
+// when we are back.
 void ShmRingSource::ReportAttachState() {
     udpcap_source_stats st{};
 
-    if ( udpcap_source__stats(src, &st) < 0 || st.attached == attached )
+    if ( udpcap_source__stats(src, &st) < 0 )
         return;
-    attached = st.attached;
-    if ( attached )
-        Info(zeek::util::fmt("re-attached to ring %s", udpcap_source__path(src)));
-    else
-        Info(zeek::util::fmt("ring %s is gone (udpcapd restarting?); waiting for it", udpcap_source__path(src)));
+    if ( st.reattaches != reattaches || ! st.attached )
+        producer_gone = false;
+    if ( st.attached != attached || st.reattaches != reattaches ) {
+        if ( st.attached )
+            Info(zeek::util::fmt("re-attached to ring %s", udpcap_source__path(src)));
+        else
+            Info(zeek::util::fmt("ring %s is gone (udpcapd restarting?); waiting for it", udpcap_source__path(src)));
+        attached = st.attached;
+        reattaches = st.reattaches;
+    }
+    pid_t pid = 0;
+    if ( attached && ! producer_gone && udpcap_source__producer_alive(src, &pid) == 0 ) {
+        Info(zeek::util::fmt("ring %s: producer gone (pid %d); waiting for a new udpcapd", udpcap_source__path(src),
+                             static_cast<int>(pid)));
+        producer_gone = true;
+    }
 }
 
 } // namespace udpcap::zeekbridge

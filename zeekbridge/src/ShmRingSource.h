@@ -53,6 +53,8 @@ private:
     struct udpcap_source* src = nullptr;
     int link_type = 1; // DLT_EN10MB until the ring says otherwise
     bool attached = true;
+    bool producer_gone = false; // said so for the ring we hold
+    uint32_t reattaches = 0;
     int filter_index = -1;
     uint64_t filtered = 0;
 

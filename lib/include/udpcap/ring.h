@@ -238,6 +238,16 @@ struct udpcap_consumer_stats {
 UDPCAP_API int udpcap_consumer__stats(const struct udpcap_consumer *c,
 				      struct udpcap_consumer_stats *ret);
 
+/*
+ * Does the process that produces into the ring we hold still live? 1 yes,
+ * 0 no (killed or crashed: no record will come until a new producer
+ * replaces the ring; udpcap_consumer__check() then says -ESTALE), or
+ * -EXDEV (it is in another pid namespace) / -ENODATA (its ring format
+ * predates 2.1) when the ring cannot tell. @ret_pid (may be NULL) gets
+ * its pid. Reads /proc: call on idle timeouts, not per packet.
+ */
+UDPCAP_API int udpcap_consumer__producer_alive(const struct udpcap_consumer *c, pid_t *ret_pid);
+
 UDPCAP_API uint16_t udpcap_consumer__linktype(const struct udpcap_consumer *c);
 UDPCAP_API const char *udpcap_consumer__path(const struct udpcap_consumer *c);
 
@@ -258,6 +268,9 @@ struct udpcap_ring_info {
 	pid_t consumer_pid; /* 0 when no live consumer */
 	uint16_t linktype;
 	bool closed;
+	int8_t producer_alive; /* 1: producer_pid lives; 0: it is gone (killed, crashed);
+				* -1: cannot tell (another pid namespace, or a ring
+				* of format 2.0) */
 };
 
 /* Read a ring's header without attaching (udpcapctl rings). */

@@ -63,7 +63,8 @@ UDPCAP_API const char *udpcap_source__strerror(const char *ring,
  * When the ring is empty, next() also runs the liveness check (at most
  * once per check interval): a daemon that closed or replaced its ring is
  * followed to the new ring; a ring that is gone is looked for again on
- * later idle calls, never blocking. Records that fail the bounds check are
+ * later idle calls, never blocking; a daemon that died without closing its
+ * ring shows in udpcap_source__producer_alive(). Records that fail the bounds check are
  * skipped and counted as dropped.
  */
 UDPCAP_API int udpcap_source__next(struct udpcap_source *src, struct udpcap_pkt *ret_pkt);
@@ -106,6 +107,17 @@ struct udpcap_source_stats {
  */
 UDPCAP_API int udpcap_source__stats(const struct udpcap_source *src,
 				    struct udpcap_source_stats *ret);
+
+/*
+ * Is the daemon that produces into the ring alive, as of the last liveness
+ * check (at open and at each idle check, see udpcap_source__next())?
+ * 1 yes; 0 no: it was killed or crashed, and the source stays attached to
+ * its last ring until a new daemon replaces it, then follows; -ENOENT
+ * while the ring is gone (not attached); -EXDEV or -ENODATA when the ring
+ * cannot tell (udpcap_consumer__producer_alive()). @ret_pid (may be NULL)
+ * gets the producer's pid, also when it is gone.
+ */
+UDPCAP_API int udpcap_source__producer_alive(const struct udpcap_source *src, pid_t *ret_pid);
 
 /* Link type of the ring (enum udpcap_linktype), 0 = mixed: use each packet's. */
 UDPCAP_API uint16_t udpcap_source__linktype(const struct udpcap_source *src);

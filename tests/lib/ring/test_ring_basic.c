@@ -212,6 +212,7 @@ static void test_exclusive_and_info(void **state)
 	assert_int_equal(info.consumer_pid, getpid());
 	assert_false(info.closed);
 	assert_int_equal(info.format_version, 2);
+	assert_int_equal(info.producer_alive, 1); /* we are the producer */
 	/* info() opened and closed the file: we still hold it exclusively. */
 	assert_int_equal(udpcap_consumer__open("ex", &o, &c2), -EBUSY);
 

@@ -8,7 +8,9 @@
  * largest allowed -- and gets every packet, meta and data intact, with
  * nothing counted as corrupt. A record whose extensions exceed the limit is
  * refused as corrupt, and a ring of another major version is refused by
- * both the consumer and udpcap_ring_info() with -EPROTO.
+ * both the consumer and udpcap_ring_info() with -EPROTO. The other way
+ * round, a ring of minor 0 (no producer liveness fields) is read by this
+ * consumer, which then reports the producer's liveness as unknown.
  */
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -145,6 +147,17 @@ int main(void)
 	RT_CHECK(udpcap_ring_info("cp", dir, &info) == -EPROTO, "info: major + 1 not refused");
 	h->version.major = UDPCAP_RING_VERSION_MAJOR;
 	RT_CHECK(udpcap_consumer__open("cp", &o, &c) == 0, "open after restoring the major");
+	RT_CHECK(udpcap_consumer__producer_alive(c, NULL) == 1, "we are the producer");
+
+	/* A ring of the first minor (2.0) carries no liveness fields: this
+	 * consumer reads it and says it cannot tell, rather than "gone". */
+	h->version.minor = 0;
+	h->producer_start = 0;
+	h->producer_pidns = 0;
+	RT_CHECK(udpcap_consumer__producer_alive(c, NULL) == -ENODATA, "2.0 ring: liveness");
+	RT_CHECK(udpcap_ring_info("cp", dir, &info) == 0 && info.producer_alive == -1 &&
+		     info.format_minor == 0,
+		 "2.0 ring: info");
 
 	udpcap_consumer__close(c);
 	munmap(h, UDPCAP_RING_HDR_SIZE + (1u << 20));
