@@ -16,17 +16,29 @@ Receiver CPU = user+sys of all its threads (sum of /proc/PID/task/*/schedstat
 run time, ns); system CPU = all CPUs' busy time from /proc/stat (sender,
 kernel softirq and receiver together). Each cell is the median of --reps runs.
 
+With --plot FILE it then sweeps the offered rate (--sweep) over the bare
+receiver, udpcapd with each backend and, as root, the privileged
+alternative: a kernel VXLAN device in a network namespace of its own read
+with AF_PACKET by tcpdump; it draws CPU per packet against the rate the
+sender reached, for the receiving process and for sender + receiver (on
+loopback the kernel's receive work mostly runs in the sender's context;
+/proc/stat's total would count whoever else uses the machine). Needs gnuplot.
+
 The "dedup" row is the first backend with [dedup] window_us = 200 (the
 traffic has no copies, so it pays the lookup and insert of every packet);
 its cost is printed against the same backend without it.
 
 Usage: bench/datapath.py BUILD_DIR [--packets N] [--reps R] [--paced-fraction F]
                          [--backends recvmmsg,io_uring] [--dedup-us US]
+                         [--plot FILE.svg [--sweep 25000,...,max] [--sweep-seconds S]
+                          [--skip-table]]
 """
 import atexit
 import argparse
 import json
 import os
+import re
+import resource
 import shutil
 import signal
 import statistics
@@ -77,6 +89,13 @@ def system_busy_ns():
     return (sum(fields[:8]) - idle) * tick
 
 
+def children_cpu_ns():
+    """User + system time of the children reaped so far (the sender, once it has run):
+    on loopback the kernel's receive path mostly runs in the sender's context."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return int((r.ru_utime + r.ru_stime) * 1e9)
+
+
 def make_pcap(h, path, flows=1024):
     """142 B Ethernet/IPv4/UDP frames (100 B payload), one per flow."""
     frames = [h.eth_ipv4_udp(f"10.{i >> 8 & 255}.{i & 255}.1", "10.200.0.1", 10000 + i, 80,
@@ -99,7 +118,9 @@ def run_bare(h, bare, pcap, packets, rate, coalesce_us=0):
     if not p.stdout.readline().startswith("ready"):
         sys.exit("bare_recv did not start")
     cpu0, sys0, sw0 = proc_cpu_ns(p.pid), system_busy_ns(), proc_switches(p.pid)
+    snd0 = children_cpu_ns()
     res = send(h, pcap, f"127.0.0.1:{port}", packets, rate)
+    snd1 = children_cpu_ns()
     time.sleep(0.3)  # let it drain its queue
     cpu1, sys1, sw1 = proc_cpu_ns(p.pid), system_busy_ns(), proc_switches(p.pid)
     p.send_signal(signal.SIGTERM)
@@ -107,7 +128,7 @@ def run_bare(h, bare, pcap, packets, rate, coalesce_us=0):
     p.wait(timeout=30)
     return {"sent": res["packets"], "pps": res["pps"], "received": out["packets"],
             "drops": res["packets"] - out["packets"], "cpu_ns": cpu1 - cpu0,
-            "sys_ns": sys1 - sys0, "switches": sw1 - sw0}
+            "sys_ns": sys1 - sys0, "switches": sw1 - sw0, "sender_ns": snd1 - snd0}
 
 
 def run_daemon(h, backend, threads, pcap, packets, rate, dedup_us=0):
@@ -122,7 +143,9 @@ def run_daemon(h, backend, threads, pcap, packets, rate, dedup_us=0):
             dumps.append(dm)
         s0 = d.stats()
         cpu0, sys0, sw0 = proc_cpu_ns(d.proc.pid), system_busy_ns(), proc_switches(d.proc.pid)
+        snd0 = children_cpu_ns()
         res = send(h, pcap, d.addr("vx"), packets, rate)
+        snd1 = children_cpu_ns()
 
         def settled():
             t = d.stats()["totals"]
@@ -141,12 +164,125 @@ def run_daemon(h, backend, threads, pcap, packets, rate, dedup_us=0):
                 "delivered": t["delivered"] - t0["delivered"],
                 "drops": res["packets"] - (t["delivered"] - t0["delivered"]),
                 "drop_reasons": drops, "cpu_ns": cpu1 - cpu0, "sys_ns": sys1 - sys0,
-                "switches": sw1 - sw0}
+                "switches": sw1 - sw0, "sender_ns": snd1 - snd0}
     finally:
         for dm in dumps:
             if dm.proc.poll() is None:
                 dm.proc.kill()
         d.cleanup()
+
+
+def run_kernel(h, pcap, packets, rate):
+    """The privileged alternative: a kernel VXLAN device in a network namespace
+    of our own, read with AF_PACKET by tcpdump (TPACKET_V3 ring, -w /dev/null);
+    the sender runs in that namespace too. Root only."""
+    ns = f"udpcapbench{os.getpid()}"
+
+    def ip(*args):
+        subprocess.run(["ip", "netns", "exec", ns] + list(args), check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(["ip", "netns", "add", ns], check=True)
+    try:
+        ip("ip", "link", "set", "lo", "up")
+        # IPv4 only: the device's own IPv6 neighbour discovery would be captured too
+        ip("sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1")
+        ip("sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1")
+        ip("ip", "link", "add", "vxb", "type", "vxlan", "id", "1", "dstport", "4789",
+           "local", "127.0.0.1", "dev", "lo")
+        ip("ip", "link", "set", "vxb", "up")
+        p = subprocess.Popen(["ip", "netns", "exec", ns, "tcpdump", "-i", "vxb", "-n", "-B",
+                              "16384", "-w", "/dev/null"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        if "listening on" not in p.stderr.readline():
+            p.kill()
+            sys.exit("tcpdump did not start on the VXLAN device")
+        cpu0, sys0, sw0 = proc_cpu_ns(p.pid), system_busy_ns(), proc_switches(p.pid)
+        args = ["ip", "netns", "exec", ns, h.UDPCAPCTL, "replay", pcap, "--to",
+                "127.0.0.1:4789", "--encap", "vxlan", "--json", "--count", str(packets),
+                "--loop", str(packets // 1024 + 1), "--max-seconds", "60"]
+        if rate:
+            args += ["--rate", str(int(rate))]
+        snd0 = children_cpu_ns()
+        r = subprocess.run(args, capture_output=True, text=True, timeout=120)
+        snd1 = children_cpu_ns()
+        if r.returncode != 0:
+            p.kill()
+            sys.exit(f"replay into the namespace failed: {r.stderr}")
+        res = json.loads(r.stdout)
+        # tcpdump takes a TPACKET_V3 block when it is full or after 1 s
+        time.sleep(1.3)
+        cpu1, sys1, sw1 = proc_cpu_ns(p.pid), system_busy_ns(), proc_switches(p.pid)
+        p.send_signal(signal.SIGINT)
+        err = p.communicate(timeout=30)[1]
+        got = re.search(r"(\d+) packets? captured", err)
+        received = int(got.group(1)) if got else 0
+        return {"sent": res["packets"], "pps": res["pps"], "received": received,
+                "drops": res["packets"] - received, "cpu_ns": cpu1 - cpu0,
+                "sys_ns": sys1 - sys0, "switches": sw1 - sw0, "sender_ns": snd1 - snd0}
+    finally:
+        subprocess.run(["ip", "netns", "del", ns], check=False)
+
+
+def sweep(receivers, rates, seconds, packets_max, reps):
+    """{name: [(offered pps, receiver ns/pkt, sender + receiver ns/pkt)]} over RATES
+    (0 = max). The second measure, not /proc/stat's system total, because this
+    may run on a machine that others share."""
+    points = {name: [] for name, _ in receivers}
+    for rate in rates:
+        packets = packets_max if not rate else max(1000, int(rate * seconds))
+        for name, fn in receivers:
+            runs = []
+            for _ in range(reps):
+                try:
+                    runs.append(fn(rate, packets))
+                except SystemExit as e:
+                    print(f"  {name} at {rate or 'max'} pps: failed: {e}")
+            if runs:
+                r = median(runs)
+                n = max(r["received"], 1)
+                both = (r["cpu_ns"] + r["sender_ns"]) / n
+                points[name].append((r["pps"], r["cpu_ns"] / n, both))
+                print(f"  {name:<28} offered {r['pps']:>9.0f} pps  receiver "
+                      f"{r['cpu_ns'] / n:>6.0f} ns/pkt  sender + receiver {both:>6.0f} ns/pkt"
+                      f"  drops {r['drops']}")
+    return points
+
+
+def plot(points, path, title):
+    """An SVG (or PNG, by PATH's suffix) of both CPU measures against offered rate."""
+    gp = shutil.which("gnuplot")
+    if not gp:
+        sys.exit("--plot needs gnuplot (Debian package gnuplot-nox)")
+    data = path + ".dat"
+    series = [(name, pts) for name, pts in points.items() if pts]
+    with open(data, "w") as f:
+        for name, pts in series:
+            f.write(f"# {name}\n")
+            for x, rx, sy in sorted(pts):
+                f.write(f"{x / 1000:.1f} {rx:.1f} {sy:.1f}\n")
+            f.write("\n\n")
+    term = "pngcairo size 1200,480" if path.endswith(".png") else \
+        "svg size 1200,480 dynamic font 'sans,11'"
+    curves = ", ".join(f"'{data}' index {i} using 1:COL with linespoints title '{name}'"
+                       for i, (name, _) in enumerate(series))
+    script = f"""set terminal {term}
+set termoption noenhanced
+set output '{path}'
+set multiplot layout 1,2 title '{title}'
+set grid
+set key top right
+set xlabel 'offered rate (kpps)'
+set ylabel 'CPU ns per packet received'
+set yrange [0:*]
+set title 'receiving process (udpcapd, bare receiver, tcpdump)'
+plot {curves.replace('COL', '2')}
+set title 'sender + receiver processes (with the kernel work done for them)'
+plot {curves.replace('COL', '3')}
+unset multiplot
+"""
+    subprocess.run([gp], input=script, text=True, check=True)
+    os.unlink(data)
+    print(f"plot written to {path}")
 
 
 def median(runs):
@@ -165,6 +301,15 @@ def main():
                     help="udpcapd [receive] threads values to run (0 = one per ring)")
     ap.add_argument("--dedup-us", type=int, default=DEDUP_US,
                     help="[dedup] window_us of the 'dedup' row (0: no such row)")
+    ap.add_argument("--plot", metavar="FILE",
+                    help="also sweep the offered rate and draw CPU per packet (SVG, or PNG "
+                    "if FILE ends in .png; needs gnuplot)")
+    ap.add_argument("--sweep", default="25000,50000,100000,200000,400000,max",
+                    help="offered rates of the sweep, pps, 'max' = as fast as the sender goes")
+    ap.add_argument("--sweep-seconds", type=float, default=2.0,
+                    help="length of each paced run of the sweep")
+    ap.add_argument("--skip-table", action="store_true",
+                    help="only the sweep and the plot")
     a = ap.parse_args()
     build = os.path.abspath(a.build)
     os.environ["UDPCAP_BUILD_ROOT"] = build
@@ -190,6 +335,22 @@ def main():
                           lambda rate: run_daemon(h, first, 0, pcap, a.packets, rate,
                                                   a.dedup_us)))
 
+    if a.plot:
+        # the sweep's own receivers: each backend once, and the kernel path as root
+        swept = [("bare recvmmsg", lambda rate, n: run_bare(h, bare, pcap, n, rate))]
+        for b in a.backends.split(","):
+            swept.append((f"udpcapd {b}",
+                          lambda rate, n, b=b: run_daemon(h, b, 0, pcap, n, rate)))
+        if os.geteuid() == 0 and shutil.which("tcpdump"):
+            swept.append(("kernel vxlan + AF_PACKET",
+                          lambda rate, n: run_kernel(h, pcap, n, rate)))
+        else:
+            print("not root (or no tcpdump): the kernel VXLAN + AF_PACKET path is left out")
+    if a.skip_table:
+        if not a.plot:
+            sys.exit("--skip-table without --plot leaves nothing to do")
+        do_plot(a, swept)
+        return
     results = {}
     print(f"{a.packets} packets per run, 100 B inner payload (VXLAN 150 B datagrams), "
           f"1024 flows, 2 rings, median of {a.reps}; CPUs: {os.cpu_count()}")
@@ -240,6 +401,17 @@ def main():
           "receiver (its batching). system ns/pkt counts every process on the machine.\n"
           "targets: udpcapd recvmmsg <= 1.10 x bare, io_uring <= 0.95 x bare, "
           "0 drops at the sender's max rate")
+    if a.plot:
+        do_plot(a, swept)
+
+
+def do_plot(a, swept):
+    rates = [0 if r == "max" else int(r) for r in a.sweep.split(",")]
+    print(f"\nsweep: offered rate {a.sweep} pps, {a.sweep_seconds} s per paced run, "
+          f"{a.packets} packets at max, median of {a.reps}")
+    points = sweep(swept, rates, a.sweep_seconds, a.packets, a.reps)
+    plot(points, os.path.abspath(a.plot),
+         f"CPU per packet, VXLAN 150 B datagrams (100 B inner payload), {os.cpu_count()} CPUs")
 
 
 if __name__ == "__main__":
