@@ -103,7 +103,8 @@ static void usage(FILE *out)
 	    "itself)\n"
 	    "  --as-is              FILE holds captured tunnel traffic: strip its outer\n"
 	    "                       Ethernet/IP/UDP headers and send the UDP payload unchanged\n"
-	    "  --vni N              VXLAN/GENEVE VNI, 0..16777215 (default 1)\n"
+	    "  --vni N              VXLAN/GENEVE VNI, 0..16777215 (default 1; not with\n"
+	    "                       --as-is, which keeps the captured headers)\n"
 	    "  --geneve-options N   add N GENEVE options of 12 bytes, 0..%d (default 0;\n"
 	    "                       3 for geneve+vxlan, like GWLB)\n"
 	    "  --src-port MODE      outer UDP source port: flow (from a hash of the inner flow,\n"
@@ -253,7 +254,7 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
-	bool have_opts = false;
+	bool have_opts = false, have_vni = false;
 	uint64_t v;
 	char *end;
 	int c;
@@ -285,6 +286,7 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
 			if (parse_u64(optarg, 0, REPLAY_VNI_MAX, &v))
 				return bad_value("--vni", optarg, "0..16777215");
 			a->encap.vni = (uint32_t)v;
+			have_vni = true;
 			break;
 		case OPT_GENEVE_OPTS:
 			if (parse_u64(optarg, 0, REPLAY_GENEVE_MAX_OPTS, &v))
@@ -359,6 +361,14 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
 	}
 	if (a->as_is == a->have_encap) {
 		fprintf(stderr, "udpcapctl replay: give either --encap TYPE or --as-is\n");
+		return -EINVAL;
+	}
+	/* --as-is sends the captured tunnel headers unchanged: nothing to set. */
+	if (a->as_is && (have_vni || have_opts)) {
+		fprintf(stderr,
+			"udpcapctl replay: --%s applies to --encap only: --as-is sends the "
+			"captured tunnel headers (and their VNI) unchanged\n",
+			have_vni ? "vni" : "geneve-options");
 		return -EINVAL;
 	}
 	if (!have_opts && a->encap.type == UDPCAP_ENCAP_GENEVE_VXLAN)

@@ -38,6 +38,66 @@ install_missing() {
 	fi
 }
 
+# Zeek's runtime libraries from Debian 12, for the builds in ../shared/zeek
+# (its README lists them).
+zeek_packages=(
+	libpcap0.8 libssl3 zlib1g libmaxminddb0 libkrb5-3 libsqlite3-0 libzmq5
+	liburing2 libstdc++6 python3 python3-git python3-semantic-version cmake
+)
+zeek_shared="$here/../shared/zeek"
+# -Dzeek_config=... for the normal build; empty: meson looks on PATH.
+zeek_config_opt=()
+
+# TARBALL PREFIX: unpack a Zeek build under /opt unless that version is there.
+zeek_unpack() {
+	local tarball="$1" prefix="$2" version have=""
+	version="$(basename "$tarball" | sed -E 's/^zeek-(.*)-debian12-amd64\.tar\.xz$/\1/')"
+	[ -x "$prefix/bin/zeek-config" ] && have="$("$prefix/bin/zeek-config" --version)"
+	if [ "$have" = "$version" ]; then
+		echo "dev.sh: Zeek $version already in $prefix"
+		return 0
+	fi
+	if [ -n "$have" ]; then
+		echo "dev.sh: replacing Zeek $have in $prefix by $version"
+		as_root rm -rf "$prefix"
+	fi
+	echo "dev.sh: unpacking Zeek $version into $prefix"
+	# The prefix is fixed when Zeek is built: the tarball holds opt/<name>/.
+	as_root tar -xJf "$tarball" -C /opt
+	[ "$("$prefix/bin/zeek-config" --version)" = "$version" ]
+}
+
+# Use the Zeek on PATH, else the builds in ../shared/zeek: 8.2 and, when
+# its tarball is there, 9.0 too (the plugin is built and tested for each).
+zeek_setup() {
+	local z8 z9 configs=()
+	if command -v zeek-config >/dev/null; then
+		echo "dev.sh: Zeek $(zeek-config --version) from PATH ($(command -v zeek-config))"
+		return 0
+	fi
+	z8="$(ls "$zeek_shared"/zeek-8.*-debian12-amd64.tar.xz 2>/dev/null | tail -n 1 || true)"
+	z9="$(ls "$zeek_shared"/zeek-9.*-debian12-amd64.tar.xz 2>/dev/null | tail -n 1 || true)"
+	if [ -z "$z8" ] && [ -z "$z9" ]; then
+		echo "dev.sh: SKIPPING ZEEK: no zeek-config on PATH and no Zeek build in" \
+			"$zeek_shared; the plugin is not built and its tests are skipped" >&2
+		return 0
+	fi
+	packages+=("${zeek_packages[@]}")
+	install_missing
+	if [ -n "$z8" ]; then
+		zeek_unpack "$z8" /opt/zeek
+		configs+=(/opt/zeek/bin/zeek-config)
+	fi
+	if [ -n "$z9" ]; then
+		zeek_unpack "$z9" /opt/zeek-9
+		configs+=(/opt/zeek-9/bin/zeek-config)
+	fi
+	zeek_config_opt=("-Dzeek_config=$(
+		IFS=,
+		echo "${configs[*]}"
+	)")
+}
+
 build() { # DIR [meson setup args...]
 	local dir="$1"
 	shift
@@ -46,6 +106,8 @@ build() { # DIR [meson setup args...]
 			cat "$dir.setup.log"
 			return 1
 		}
+	elif [ "$#" -gt 0 ]; then
+		meson configure "$dir" "$@" >/dev/null
 	fi
 	meson compile -C "$dir"
 }
@@ -86,15 +148,33 @@ release_build() {
 	echo "release builds (gcc -O3, clang -O2) clean; --prefix install runs from $prefix"
 }
 
+# The Zeek tests' time per Zeek, from names like "udpcap:zeekbridge+zeek9 / ...".
+zeek_times() {
+	python3 - "$1" <<'PY'
+import json, os, sys
+t = {}
+for line in open(sys.argv[1]) if os.path.exists(sys.argv[1]) else []:
+    r = json.loads(line)
+    suites = r["name"].split(" / ")[0].split(":")[-1].split("+")
+    if "zeekbridge" in suites:
+        z = next((s for s in suites if s != "zeekbridge"), "first Zeek")
+        t[z] = t.get(z, 0.0) + r.get("duration", 0.0)
+for z, d in sorted(t.items()):
+    print(f"zeekbridge suite ({z}): {d:.0f} s of test time")
+PY
+}
+
 run_tests() {
 	local status=0 total_p=0 total_f=0 total_s=0
-	build build
+	zeek_setup
+	build build "${zeek_config_opt[@]}"
 	CC=clang build build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dfuzz=enabled
 	release_build || status=1
 	for dir in build build-asan; do
 		echo "=== meson test -C $dir"
 		meson test -C "$dir" --print-errorlogs --no-rebuild --timeout-multiplier 3 || status=1
 		read -r p f s < <(count_results "$dir/meson-logs/testlog.json")
+		[ "$dir" = build ] && zeek_times "$dir/meson-logs/testlog.json"
 		total_p=$((total_p + p)) total_f=$((total_f + f)) total_s=$((total_s + s))
 	done
 	echo

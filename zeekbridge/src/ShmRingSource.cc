@@ -147,6 +147,7 @@ bool ShmRingSource::ExtractNextPacket(zeek::Packet* pkt) {
 
         if ( Filtered(dlt, tv, p.meta.caplen, p.meta.origlen, p.data) ) {
             filtered++;
+            filtered_bytes += p.meta.caplen;
             udpcap_source__done(src);
             continue;
         }
@@ -190,7 +191,7 @@ void ShmRingSource::Statistics(Stats* stats) {
         return;
 
     stats->received = st.received - filtered;
-    stats->bytes_received = st.bytes;
+    stats->bytes_received = st.bytes - filtered_bytes;
     stats->dropped = st.dropped;
     stats->link = st.link;
     // Only with a capture filter, or Zeek's summary would say "0 filtered".

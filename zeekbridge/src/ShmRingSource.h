@@ -56,7 +56,9 @@ private:
     bool producer_gone = false; // said so for the ring we hold
     uint32_t reattaches = 0;
     int filter_index = -1;
+    // Rejected by the capture filter: not in received / bytes_received.
     uint64_t filtered = 0;
+    uint64_t filtered_bytes = 0;
 
     // One packet source per Zeek process, one packet at a time.
     static PacketVnis current_vnis;

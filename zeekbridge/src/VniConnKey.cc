@@ -6,6 +6,8 @@
 
 #include <zeek/ID.h>
 #include <zeek/Val.h>
+#include <zeek/conn_key/Manager.h>
+#include <zeek/iosource/Manager.h>
 #include <zeek/packet_analysis/protocol/ip/conn_key/IPBasedConnKey.h>
 
 #include "ShmRingSource.h"
@@ -100,12 +102,34 @@ private:
 } // namespace
 
 template<unsigned Kinds>
+const zeek::conn_key::Factory* VniFactory<Kinds>::Delegate() const {
+    if ( decided )
+        return delegate.get();
+    auto* src = zeek::iosource_mgr ? zeek::iosource_mgr->GetPktSrc() : nullptr;
+    if ( ! src )
+        return nullptr;
+    decided = true;
+    if ( dynamic_cast<ShmRingSource*>(src) )
+        return nullptr;
+    const char* name = Kinds == VNI_VXLAN  ? "PACKETSOURCE_UDP_VXLAN_VNI_FIVETUPLE" :
+                       Kinds == VNI_GENEVE ? "PACKETSOURCE_UDP_GENEVE_VNI_FIVETUPLE" :
+                                             "PACKETSOURCE_UDP_GENEVE_VXLAN_VNI_FIVETUPLE";
+    if ( auto* c = zeek::conn_key_mgr->Lookup(name) )
+        delegate = c->Factory()();
+    return delegate.get();
+}
+
+template<unsigned Kinds>
 zeek::ConnKeyPtr VniFactory<Kinds>::DoNewConnKey() const {
+    if ( auto* d = Delegate() )
+        return d->NewConnKey();
     return std::make_unique<VniConnKey>(Kinds);
 }
 
 template<unsigned Kinds>
 zeek::expected<zeek::ConnKeyPtr, std::string> VniFactory<Kinds>::DoConnKeyFromVal(const zeek::Val& v) const {
+    if ( auto* d = Delegate() )
+        return d->ConnKeyFromVal(v);
     // Fills the five-tuple into a key made by DoNewConnKey() above.
     auto ck = zeek::conn_key::fivetuple::Factory::DoConnKeyFromVal(v);
     if ( ! ck.has_value() )

@@ -20,6 +20,10 @@ enum VniKind : unsigned {
     VNI_GENEVE = 1u << 1,
 };
 
+// In a Zeek that is not reading a ring (Zeek 9's udp:: source feeds it),
+// the factory hands over to that source's own factory for the same VNIs
+// (ConnKey::CONNKEY_PACKETSOURCE_UDP_*), so a site that loads both sources'
+// conn-key scripts keys and logs connections the same on either source.
 template<unsigned Kinds>
 class VniFactory : public zeek::conn_key::fivetuple::Factory {
 public:
@@ -28,6 +32,13 @@ public:
 protected:
     zeek::ConnKeyPtr DoNewConnKey() const override;
     zeek::expected<zeek::ConnKeyPtr, std::string> DoConnKeyFromVal(const zeek::Val& v) const override;
+
+private:
+    const zeek::conn_key::Factory* Delegate() const;
+
+    // Decided once the packet source is open (none yet: not decided).
+    mutable bool decided = false;
+    mutable zeek::conn_key::FactoryPtr delegate;
 };
 
 using VxlanVniFactory = VniFactory<VNI_VXLAN>;

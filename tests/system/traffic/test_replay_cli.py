@@ -138,7 +138,10 @@ def main():
                 [pcap, "--to", "nocolon", "--encap", "raw"],
                 [pcap, "--to", rx.addr, "--encap", "raw", "--loop", "0"],
                 [pcap, "--to", rx.addr, "--encap", "raw", "--src-port", "fixed:70000"],
-                [pcap, "--to", rx.addr, "--encap", "raw", "--as-is"]):
+                [pcap, "--to", rx.addr, "--encap", "raw", "--as-is"],
+                # --as-is keeps the captured tunnel headers: a VNI cannot apply
+                [pcap, "--to", rx.addr, "--as-is", "--vni", "7"],
+                [pcap, "--to", rx.addr, "--as-is", "--geneve-options", "2"]):
         r = replay(bad, check=False)
         if not isinstance(r, subprocess.CompletedProcess) or r.returncode != 2 or \
                 "udpcapctl replay:" not in r.stderr:

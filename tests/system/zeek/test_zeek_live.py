@@ -14,7 +14,9 @@
   Zeek follows it without restarting ("re-attached"), and the connections
   of both runs are in its conn.log, each run equal to `zeek -r`;
 - capture filter: `zeek -f FILTER` on a ring logs what `zeek -r -f FILTER`
-  logs, and Zeek's summary counts the packets the filter rejected;
+  logs, Zeek's summary counts the packets the filter rejected, and
+  get_net_stats()'s pkts_recvd and bytes_recvd both count only the packets
+  that passed (as tcpdump -r -w FILTER selects them);
 - waiting: with ShmRing::wait_for_ring a Zeek started before udpcapd
   attaches once the ring appears; with a wait_timeout and no udpcapd it
   gives up with a message naming the ring's path.
@@ -203,7 +205,15 @@ def capture_filter(zeek, plugin_dir, tmp):
     z = None
     try:
         daemon.start()
-        z = start_zeek(zeek, plugin_dir, daemon, tmp, "filter", args=["-f", flt])
+        # what passes the filter, by libpcap's own reading of the capture
+        passed = os.path.join(tmp, "filter-passed.pcap")
+        subprocess.run(["tcpdump", "-r", pcap, "-w", passed, flt], check=True,
+                       capture_output=True)
+        want = harness.read_pcap(passed)[2]
+        want_pkts, want_bytes = len(want), sum(len(p[1]) for p in want)
+        z = start_zeek(zeek, plugin_dir, daemon, tmp, "filter", args=["-f", flt],
+                       scripts='event zeek_done() { local ns = get_net_stats(); '
+                       'print fmt("net_stats %d %d", ns$pkts_recvd, ns$bytes_recvd); }\n')
         harness.replay(pcap, daemon.addr("vx"), encap="vxlan")
         wait_drained(daemon.ring_dir, 1, npkts)
         out = stop_zeek(z)
@@ -214,8 +224,15 @@ def capture_filter(zeek, plugin_dir, tmp):
         if not m or int(m.group(1)) + int(m.group(2)) != npkts or int(m.group(2)) == 0:
             harness.fail(f"zeek's summary should split {npkts} packets into received and "
                          f"filtered:\n{out}")
+        ns = re.search(r"net_stats (\d+) (\d+)", out)
+        if not ns or (int(ns.group(1)), int(ns.group(2))) != (want_pkts, want_bytes):
+            harness.fail(f"get_net_stats() under -f '{flt}' should count the {want_pkts} "
+                         f"packets / {want_bytes} bytes that pass it, got "
+                         f"{ns.groups() if ns else out}")
         harness.log(f"ok: -f '{flt}': conn.log equals zeek -r -f ({len(expected)} "
-                    f"connections); {m.group(1)} received, {m.group(2)} filtered")
+                    f"connections); {m.group(1)} received, {m.group(2)} filtered; "
+                    f"received and bytes_received both count only what passed "
+                    f"({want_pkts} packets, {want_bytes} bytes)")
     finally:
         kill_zeek(z)
         daemon.cleanup()
