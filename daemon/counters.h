@@ -26,6 +26,8 @@
 #include <time.h>
 #include <udpcap/decap.h>
 
+#include "util.h"
+
 enum udpcapd_drop {
 	UDPCAPD_DROP_SOCKET = 0,   /* "socket": kernel receive queue overflow */
 	UDPCAPD_DROP_NOT_ALLOWED,  /* "not_allowed": source outside allow = */
@@ -63,13 +65,6 @@ static inline void udpcapd_counter_add(uint64_t *counter, uint64_t n)
 static inline uint64_t udpcapd_counter_get(const uint64_t *counter)
 {
 	return __atomic_load_n(counter, __ATOMIC_RELAXED);
-}
-
-static inline void udpcapd_cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#endif
 }
 
 /* Writer (owner thread only): open a batch of updates. Pairs with udpcapd_cell_read(). */

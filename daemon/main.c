@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -52,7 +53,8 @@ static void print_config_error(void *ctx, const char *message)
 {
 	(void)ctx;
 	if (getenv("JOURNAL_STREAM"))
-		fprintf(stderr, "<%d>%s\n", LOG_ERR, message);
+		fprintf(stderr, "<%d>%s\n", strstr(message, ": notice: ") ? LOG_NOTICE : LOG_ERR,
+			message);
 	else
 		fprintf(stderr, "%s\n", message);
 }
@@ -233,6 +235,78 @@ static int main_loop(struct udpcapd *d, int sfd)
 	}
 }
 
+/* "16G", "4.1T": bytes in the largest unit they reach, for messages. */
+static const char *size_text(uint64_t bytes, char *buf, size_t len)
+{
+	static const char units[] = "KMGTP";
+	double v = (double)bytes;
+	int u = -1;
+
+	while (u < 4 && v >= 1024) {
+		v /= 1024;
+		u++;
+	}
+	if (u < 0)
+		snprintf(buf, len, "%llu", (unsigned long long)bytes);
+	else if (v == (double)(uint64_t)v)
+		snprintf(buf, len, "%llu%c", (unsigned long long)v, units[u]);
+	else
+		snprintf(buf, len, "%.1f%c", v, units[u]);
+	return buf;
+}
+
+/*
+ * What the file alone cannot tell: the groups it names exist here, and the
+ * rings fit the ring directory's filesystem (on tmpfs, rings larger than
+ * the filesystem would be created and then kill the daemon with SIGBUS
+ * once written). Reports each problem as "FILE: what"; returns how many.
+ */
+static unsigned host_checks(const struct udpcapd *d)
+{
+	const struct udpcap_config *cfg = d->config;
+	char dir[4096], a[32], b[32], c[32];
+	struct statvfs vfs;
+	unsigned problems = 0;
+	uint64_t need, have;
+	gid_t gid;
+
+	if (cfg->rings.group && udpcapd_group_lookup(cfg->rings.group, &gid) < 0) {
+		fprintf(stderr, "%s: [rings] group = %s: no such group on this host\n",
+			d->config_path, cfg->rings.group);
+		problems++;
+	}
+	if (cfg->control.group && udpcapd_group_lookup(cfg->control.group, &gid) < 0) {
+		fprintf(stderr, "%s: [control] group = %s: no such group on this host\n",
+			d->config_path, cfg->control.group);
+		problems++;
+	}
+	/* the directory may not exist yet: its nearest existing parent's filesystem */
+	snprintf(dir, sizeof(dir), "%s", cfg->rings.dir);
+	while (statvfs(dir, &vfs) < 0) {
+		char *slash = strrchr(dir, '/');
+
+		if (errno != ENOENT || !slash)
+			return problems;
+		if (slash == dir)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+	}
+	/* each ring file is its record space plus a header page */
+	need = (uint64_t)cfg->rings.count * (cfg->rings.size + (uint64_t)sysconf(_SC_PAGESIZE));
+	have = (uint64_t)vfs.f_blocks * vfs.f_frsize;
+	if (need > have) {
+		fprintf(stderr,
+			"%s: [rings] count x size = %u x %s = %s does not fit in %s, whose "
+			"filesystem holds %s\n",
+			d->config_path, cfg->rings.count, size_text(cfg->rings.size, a, sizeof(a)),
+			size_text(need, b, sizeof(b)), cfg->rings.dir,
+			size_text(have, c, sizeof(c)));
+		problems++;
+	}
+	return problems;
+}
+
 static int run(struct udpcapd *d)
 {
 	struct udpcapd_control *control = NULL;
@@ -377,6 +451,12 @@ int main(int argc, char **argv)
 	if (r < 0) {
 		if (r == -EINVAL)
 			fprintf(stderr, "udpcapd: %s: configuration is not valid\n", d.config_path);
+		return 1;
+	}
+	if (host_checks(&d) > 0) {
+		fprintf(stderr, "udpcapd: %s: configuration does not fit this host\n",
+			d.config_path);
+		udpcap_config__free(d.config);
 		return 1;
 	}
 	if (check) {

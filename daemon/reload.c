@@ -17,7 +17,10 @@
 static void log_config_error(void *ctx, const char *message)
 {
 	(void)ctx;
-	log_error("%s", message);
+	if (strstr(message, ": notice: "))
+		log_notice("%s", message);
+	else
+		log_error("%s", message);
 }
 
 static bool str_eq(const char *a, const char *b)

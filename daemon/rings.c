@@ -22,6 +22,7 @@
 
 #include "log.h"
 #include "udpcapd.h"
+#include "util.h"
 
 /* How long consumers get to drain closed rings at shutdown. */
 #define DRAIN_MS 2000
@@ -51,45 +52,6 @@ int udpcapd_ring_name(const char *pattern, unsigned i, char *buf, size_t len)
 		n += alen;
 	}
 	buf[n] = '\0';
-	return 0;
-}
-
-static int resolve_group(const char *name, gid_t *ret)
-{
-	struct group gr, *res = NULL;
-	char buf[4096];
-	int r;
-
-	r = getgrnam_r(name, &gr, buf, sizeof(buf), &res);
-	if (r)
-		return -r;
-	if (!res)
-		return -ENOENT;
-	*ret = gr.gr_gid;
-	return 0;
-}
-
-/* mkdir -p with 0750 for what we create; existing directories keep their mode. */
-static int make_dir(const char *dir, gid_t gid)
-{
-	char path[4096];
-	size_t i, len = strlen(dir);
-
-	if (len >= sizeof(path))
-		return -ENAMETOOLONG;
-	memcpy(path, dir, len + 1);
-	for (i = 1; i <= len; i++) {
-		if (path[i] != '/' && path[i] != '\0')
-			continue;
-		path[i] = '\0';
-		if (mkdir(path, 0750) == 0) {
-			if (gid != (gid_t)-1 && chown(path, (uid_t)-1, gid) < 0)
-				log_warning("cannot give %s to group %u: %m", path, (unsigned)gid);
-		} else if (errno != EEXIST) {
-			return -errno;
-		}
-		path[i] = dir[i];
-	}
 	return 0;
 }
 
@@ -132,14 +94,14 @@ int udpcapd_rings_lock(struct udpcapd *d)
 
 	d->ring_gid = (gid_t)-1;
 	if (cfg->rings.group) {
-		r = resolve_group(cfg->rings.group, &gid);
+		r = udpcapd_group_lookup(cfg->rings.group, &gid);
 		if (r < 0) {
 			log_error("%s: [rings] group = %s: no such group", d->config_path,
 				  cfg->rings.group);
 			return r;
 		}
 	}
-	r = make_dir(cfg->rings.dir, gid);
+	r = udpcapd_mkdir_p(cfg->rings.dir, gid);
 	if (r < 0) {
 		log_error("cannot create ring directory %s: %s", cfg->rings.dir, strerror(-r));
 		return r;

@@ -217,6 +217,33 @@ int udpcapd_sockets_probe(struct udpcapd *d)
 	return 0;
 }
 
+/*
+ * Why a bind was refused, when the port is below the first unprivileged
+ * one: what would allow it. "" otherwise.
+ */
+static const char *low_port_hint(const struct sockaddr_storage *addr, char *buf, size_t len)
+{
+	unsigned port = ntohs(addr->ss_family == AF_INET6
+				  ? ((const struct sockaddr_in6 *)addr)->sin6_port
+				  : ((const struct sockaddr_in *)addr)->sin_port);
+	unsigned start = 1024;
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_unprivileged_port_start", "re");
+
+	if (f) {
+		if (fscanf(f, "%u", &start) != 1)
+			start = 1024;
+		fclose(f);
+	}
+	if (port >= start)
+		return "";
+	snprintf(buf, len,
+		 " (port %u is below net.ipv4.ip_unprivileged_port_start = %u: give udpcapd "
+		 "CAP_NET_BIND_SERVICE, e.g. AmbientCapabilities=CAP_NET_BIND_SERVICE in its "
+		 "unit, or lower that sysctl)",
+		 port, start);
+	return buf;
+}
+
 /* Port 0 (tests): the first socket picks a port and the others join it. */
 static void adopt_bound_port(struct udpcapd_listener *l, int fd)
 {
@@ -250,8 +277,9 @@ static int open_listener(struct udpcapd *d, unsigned li)
 		r = open_one(d, l, &l->fds[i], &warned);
 		if (r < 0) {
 			format_addr(&l->addr, l->listen, sizeof(l->listen));
-			log_error("listener %s: cannot bind socket %u of %u on %s: %s", l->name, i,
-				  d->nrings, l->listen, strerror(-r));
+			log_error("listener %s: cannot bind socket %u of %u on %s: %s%s", l->name, i,
+				  d->nrings, l->listen, strerror(-r),
+				  r == -EACCES ? low_port_hint(&l->addr, why, sizeof(why)) : "");
 			return r;
 		}
 		if (i == 0)

@@ -21,6 +21,7 @@
 #include <udpcap/ring.h>
 
 #include "counters.h"
+#include "util.h"
 
 struct udpcapd_dedup;
 

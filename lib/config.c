@@ -24,6 +24,20 @@
 
 #define CFG_MAX_FILE (1u << 20)
 
+void cfg_notice(struct cfg *c, unsigned line, const char *fmt, ...)
+{
+	char msg[512];
+	char full[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(full, sizeof(full), "%s:%u: notice: %s", c->name, line, msg);
+	if (c->on_error)
+		c->on_error(c->ctx, full);
+}
+
 void cfg_error(struct cfg *c, unsigned line, const char *fmt, ...)
 {
 	char msg[512];
@@ -360,10 +374,13 @@ static void cfg_validate(struct cfg *c)
 			l->encap.linktype = UDPCAP_LINKTYPE_EN10MB;
 			break;
 		case UDPCAP_ENCAP_GENEVE:
+			/* the seed plugin's configs write one: accepted, and said why it
+			 * changes nothing */
 			if (ln->dlt)
-				cfg_error(c, ln->dlt,
-					  "dlt does not apply to encap = geneve: each packet's "
-					  "GENEVE protocol type gives its link type");
+				cfg_notice(c, ln->dlt,
+					   "dlt = %s is ignored for encap = geneve: each packet's "
+					   "GENEVE protocol type decides its link type",
+					   udpcap_linktype_name(l->encap.linktype));
 			l->encap.linktype = UDPCAP_LINKTYPE_EN10MB;
 			break;
 		case UDPCAP_ENCAP_RAW:

@@ -64,5 +64,8 @@ int cfg_parse_ulong(const char *text, unsigned long max, unsigned long *ret);
 
 void cfg_error(struct cfg *c, unsigned line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Something the reader should know that is not an error: "FILE:LINE: notice: ...". */
+void cfg_notice(struct cfg *c, unsigned line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif /* UDPCAP_CONFIG_INTERNAL_H */

@@ -4,6 +4,7 @@
  * the parser of each key. A parser returns NULL, or the error message
  * (the dispatcher adds "FILE:LINE: ").
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -300,13 +301,62 @@ static struct cfg_listener_lines *listener_lines(struct cfg *c)
 	return &c->lines[c->listener - c->config->listeners];
 }
 
+/*
+ * What exactly is wrong with an ADDRESS:PORT that udpcap_parse_sockaddr()
+ * refused: the port, the address, or the brackets IPv6 needs.
+ */
+static const char *sockaddr_problem(const char *key, const char *v, char *err, size_t errlen)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+	char host[INET6_ADDRSTRLEN + 1];
+	const char *addr = v, *port, *end;
+	unsigned long p;
+	size_t n;
+	int family = AF_INET, r;
+
+	if (v[0] == '[') {
+		end = strchr(v, ']');
+		if (!end || end[1] != ':')
+			return ERR("%s = '%s' is not ADDRESS:PORT: write IPv6 as [ADDRESS]:PORT",
+				   key, v);
+		addr = v + 1;
+		port = end + 2;
+		family = AF_INET6;
+	} else {
+		end = strrchr(v, ':');
+		if (!end)
+			return ERR("%s = '%s' is not ADDRESS:PORT: the port is missing", key, v);
+		if (strchr(v, ':') != end)
+			return ERR("%s = '%s' is not ADDRESS:PORT: IPv6 needs brackets, "
+				   "[ADDRESS]:PORT",
+				   key, v);
+		port = end + 1;
+	}
+	n = (size_t)(end - addr);
+	r = cfg_parse_ulong(port, 65535, &p);
+	if (r == -ERANGE)
+		return ERR("%s = '%s': port %s is out of range (0 to 65535)", key, v, port);
+	if (r < 0)
+		return ERR("%s = '%s': port '%s' is not a number", key, v, port);
+	host[0] = '\0';
+	if (n < sizeof(host)) {
+		memcpy(host, addr, n);
+		host[n] = '\0';
+	}
+	if (!host[0] || inet_pton(family, host, buf) != 1)
+		return ERR("%s = '%s': '%.*s' is not an %s address", key, v, (int)n, addr,
+			   family == AF_INET6 ? "IPv6" : "IPv4");
+	return ERR("%s = '%s' is not ADDRESS:PORT (IPv6 as [ADDRESS]:PORT)", key, v);
+}
+
 static const char *listener_listen(struct cfg *c, const char *v, char *err, size_t errlen)
 {
 	struct udpcap_config_listener *l = c->listener;
 
-	if (udpcap_parse_sockaddr(v, &l->addr, &l->addr_len) < 0)
-		return ERR("listen = '%s' is not ADDRESS:PORT (IPv6 as [ADDRESS]:PORT)", v);
+	/* set even when wrong: one message for the line, not a second "has no listen" */
 	listener_lines(c)->listen = c->lineno;
+	if (udpcap_parse_sockaddr(v, &l->addr, &l->addr_len) < 0)
+		return sockaddr_problem("listen", v, err, errlen);
 	return NULL;
 }
 
@@ -496,9 +546,7 @@ static const char *metrics_listen(struct cfg *c, const char *v, char *err, size_
 	socklen_t len;
 
 	if (*v && udpcap_parse_sockaddr(v, &ss, &len) < 0)
-		return ERR("listen = '%s' is not ADDRESS:PORT (IPv6 as [ADDRESS]:PORT), "
-			   "or empty to turn metrics off",
-			   v);
+		return sockaddr_problem("listen", v, err, errlen);
 	return set_optional_string(c, &c->config->metrics.listen, v);
 }
 

@@ -36,6 +36,7 @@
 #include "log.h"
 #include "stats.h"
 #include "stats_json.h"
+#include "util.h"
 
 #define CONTROL_MAX_CLIENTS 16
 #define CONTROL_MAX_REQUEST 4096 /* bytes of one request line, newline included */
@@ -70,10 +71,7 @@ struct udpcapd_control {
 
 static uint64_t now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	return udpcapd_now_ns(CLOCK_MONOTONIC) / 1000000u;
 }
 
 /* ------------------------------------------------------------ requests */
@@ -432,25 +430,20 @@ static void *control_thread(void *arg)
 
 /* ------------------------------------------------------------ the socket */
 
-/* mkdir -p the directory part of @path (0755 for what we create). */
-static int make_parent_dirs(const char *path)
+/* mkdir -p the directory part of @path, for group @gid. */
+static int make_parent_dirs(const char *path, gid_t gid)
 {
 	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	size_t len;
+	char *slash;
 
-	len = strlen(path);
-	if (len >= sizeof(dir))
+	if (strlen(path) >= sizeof(dir))
 		return -ENAMETOOLONG;
-	memcpy(dir, path, len + 1);
-	for (char *p = dir + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	return 0;
+	strcpy(dir, path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0;
+	*slash = '\0';
+	return udpcapd_mkdir_p(dir, gid);
 }
 
 /* A socket file at @path: remove it if nobody answers, -EADDRINUSE if someone does. */
@@ -476,25 +469,6 @@ static int remove_stale(const struct sockaddr_un *sa)
 	return unlink(sa->sun_path) < 0 && errno != ENOENT ? -errno : 0;
 }
 
-/* Group @name (or numeric gid) -> gid, -ENOENT if unknown. */
-static int resolve_group(const char *name, gid_t *ret_gid)
-{
-	char buf[4096], *end;
-	struct group gr, *res = NULL;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(name, &end, 10);
-	if (*name && !*end && errno == 0 && v < (gid_t)-1) {
-		*ret_gid = (gid_t)v;
-		return 0;
-	}
-	if (getgrnam_r(name, &gr, buf, sizeof(buf), &res) != 0 || !res)
-		return -ENOENT;
-	*ret_gid = res->gr_gid;
-	return 0;
-}
-
 static int bind_socket(struct udpcapd_control *c, mode_t mode, gid_t gid)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -507,7 +481,7 @@ static int bind_socket(struct udpcapd_control *c, mode_t mode, gid_t gid)
 		return -ENAMETOOLONG;
 	}
 	strcpy(sa.sun_path, c->path);
-	r = make_parent_dirs(c->path);
+	r = make_parent_dirs(c->path, gid);
 	if (r < 0) {
 		log_error("control: cannot create the directory of %s: %s", c->path, strerror(-r));
 		return r;
@@ -577,7 +551,7 @@ int udpcapd_control_open(struct udpcapd *d, const struct udpcap_config *config,
 	if (!path || !path[0])
 		path = UDPCAP_DEFAULT_CONTROL_SOCKET;
 	if (config->control.group && config->control.group[0] &&
-	    resolve_group(config->control.group, &gid) < 0) {
+	    udpcapd_group_lookup(config->control.group, &gid) < 0) {
 		log_error("control: group '%s' ([control] group) does not exist",
 			  config->control.group);
 		return -ENOENT;

@@ -17,14 +17,6 @@
 #include "udpcap-build.h"
 #include "udpcapd.h"
 
-uint64_t udpcapd_now_ns(int clock)
-{
-	struct timespec ts;
-
-	clock_gettime(clock, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void add_cell(struct udpcapd_stats_counters *acc, const struct udpcapd_counters *c)
 {
 	unsigned i;

@@ -4,7 +4,9 @@
 CAP_BPF): steering = auto falls back from eBPF and says why, an rcvbuf
 above net.core.rmem_max is capped with a warning naming the sysctl to
 raise, datagrams are still delivered; and that a missing ring group fails
-start-up with status 1 and a clear message."""
+start-up with status 1 and a clear message; and that a port below
+net.ipv4.ip_unprivileged_port_start, bound without privilege, fails
+naming CAP_NET_BIND_SERVICE and that sysctl."""
 import os
 import shutil
 import socket
@@ -54,6 +56,20 @@ def main():
                 p.stderr)
     finally:
         d.cleanup()
+
+    with open('/proc/sys/net/ipv4/ip_unprivileged_port_start') as f:
+        start = int(f.read())
+    if start > 1:
+        low = min(start - 1, 1023)
+        d = h.Daemon('[listener low]\nlisten = 127.0.0.1:%d\n' % low)
+        try:
+            p = subprocess.run(NO_CAPS + [h.UDPCAPD, '-c', d.conf], capture_output=True,
+                               text=True, timeout=60)
+            h.check(p.returncode != 0, 'a low port without privilege fails: %d' % p.returncode)
+            h.check('Permission denied (port %d is below net.ipv4.ip_unprivileged_port_start = '
+                    '%d: give udpcapd CAP_NET_BIND_SERVICE' % (low, start) in p.stderr, p.stderr)
+        finally:
+            d.cleanup()
     print('PASS')
 
 

@@ -110,7 +110,8 @@ struct udpcap_config {
 	} dedup;
 };
 
-/* Receives each error message, already formatted as "FILE:LINE: what". */
+/* Receives each error message, already formatted as "FILE:LINE: what", and
+ * each notice (accepted, but worth saying) as "FILE:LINE: notice: what". */
 typedef void (*udpcap_config_error_fn)(void *ctx, const char *message);
 
 /*
