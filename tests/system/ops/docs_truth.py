@@ -189,7 +189,12 @@ def check_examples():
 			with open(path, "w") as f:
 				f.write(text)
 			r = run([d, "--check-config", "-c", path])
-			if r.returncode != 0:
+			# an example may name the packaged group (udpcap), which this
+			# machine need not have: the file itself is what is checked here
+			host_only = [l for l in r.stderr.splitlines()
+				     if not l.endswith(": no such group on this host")
+				     and not l.endswith(": configuration does not fit this host")]
+			if r.returncode != 0 and (host_only or "no such group" not in r.stderr):
 				fail("an INI example in %s is rejected by udpcapd --check-config:\n%s%s"
 				     % (where, r.stdout, r.stderr))
 		ok("%d INI examples pass udpcapd --check-config" % n, t0)
