@@ -19,6 +19,8 @@ const char *udpcapd_drop_name(enum udpcapd_drop drop)
 		return "ring_full";
 	case UDPCAPD_DROP_DUPLICATE:
 		return "duplicate";
+	case UDPCAPD_DROP_HANDOFF_FULL:
+		return "handoff_full";
 	default:
 		break;
 	}

@@ -35,6 +35,7 @@ enum udpcapd_drop {
 	UDPCAPD_DROP_TRUNCATED,	   /* "truncated": datagram over the 9216 B payload limit */
 	UDPCAPD_DROP_RING_FULL,	   /* "ring_full": consumer too slow or absent */
 	UDPCAPD_DROP_DUPLICATE,	   /* "duplicate": a second mirrored copy ([dedup] window_us) */
+	UDPCAPD_DROP_HANDOFF_FULL, /* "handoff_full": a ring group's writer fell behind */
 	UDPCAPD_DROP_DECAP_FIRST,  /* + (enum udpcap_decap_reason - 1): decap errors */
 	UDPCAPD_DROP__COUNT = UDPCAPD_DROP_DECAP_FIRST + UDPCAP_DECAP__COUNT - 1,
 };

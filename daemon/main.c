@@ -75,6 +75,10 @@ static void write_ready(struct udpcapd *d)
 		fprintf(f, "listener %s %s\n", d->listeners[i].name, d->listeners[i].listen);
 	for (i = 0; i < d->nrings; i++)
 		fprintf(f, "ring %s %s\n", d->ring_names[i], udpcap_ring__path(d->rings[i]));
+	for (i = 0; i < d->ngroups; i++)
+		for (unsigned j = 0; j < d->groups[i].nrings; j++)
+			fprintf(f, "ring %s %s %s\n", d->groups[i].ring_names[j],
+				udpcap_ring__path(d->groups[i].rings[j]), d->groups[i].cfg->name);
 	fprintf(f, "READY\n");
 	fclose(f);
 	d->ready_fd = -1;
@@ -111,6 +115,24 @@ static int alloc_state(struct udpcapd *d)
 	if (!d->rings || !d->ring_names || !d->listeners || !d->counters)
 		return -ENOMEM;
 	memset(d->counters, 0, sizeof(*d->counters) * d->nlisteners * d->nrings);
+	d->ngroups = (unsigned)cfg->ring_group_count;
+	d->groups = calloc(d->ngroups ? d->ngroups : 1, sizeof(*d->groups));
+	if (!d->groups)
+		return -ENOMEM;
+	for (i = 0; i < d->ngroups; i++) {
+		struct udpcapd_group *g = &d->groups[i];
+		size_t cells = (size_t)d->nlisteners * cfg->ring_groups[i].count;
+
+		g->d = d;
+		g->cfg = &cfg->ring_groups[i];
+		g->nrings = g->cfg->count;
+		g->rings = calloc(g->nrings, sizeof(*g->rings));
+		g->ring_names = calloc(g->nrings, sizeof(*g->ring_names));
+		g->counters = aligned_alloc(64, sizeof(*g->counters) * cells);
+		if (!g->rings || !g->ring_names || !g->counters)
+			return -ENOMEM;
+		memset(g->counters, 0, sizeof(*g->counters) * cells);
+	}
 	for (i = 0; i < d->nlisteners; i++) {
 		const struct udpcap_config_listener *cl = &cfg->listeners[i];
 		struct udpcapd_listener *l = &d->listeners[i];
@@ -166,6 +188,12 @@ static void free_state(struct udpcapd *d)
 	free(d->rings);
 	free(d->ring_names);
 	free(d->counters);
+	for (i = 0; d->groups && i < d->ngroups; i++) {
+		free(d->groups[i].rings);
+		free(d->groups[i].ring_names);
+		free(d->groups[i].counters);
+	}
+	free(d->groups);
 }
 
 static int open_signalfd(void)

@@ -209,6 +209,65 @@ void udpcapd_rings_unlock(struct udpcapd *d)
 	d->ring_dir_fd = -1;
 }
 
+/* Is @name one of the rings created before it (of any group)? */
+static bool name_taken(const struct udpcapd *d, const struct udpcapd_group *upto, unsigned j,
+		       const char *name)
+{
+	unsigned i, k;
+
+	for (i = 0; i < d->nrings; i++)
+		if (!strcmp(d->ring_names[i], name))
+			return true;
+	for (i = 0; &d->groups[i] <= upto && i < d->ngroups; i++)
+		for (k = 0; k < (&d->groups[i] == upto ? j : d->groups[i].nrings); k++)
+			if (!strcmp(d->groups[i].ring_names[k], name))
+				return true;
+	return false;
+}
+
+/* The rings of a [rings NAME] group, in the same directory. */
+static int group_create(struct udpcapd *d, struct udpcapd_group *g,
+			const struct udpcap_ring_create_opts *defaults)
+{
+	const struct udpcap_config *cfg = d->config;
+	struct udpcap_ring_create_opts opts = *defaults;
+	unsigned j;
+	int r;
+
+	if (g->cfg->group) {
+		r = resolve_group(g->cfg->group, &opts.group);
+		if (r < 0) {
+			log_error("%s: [rings %s] group = %s: no such group", d->config_path,
+				  g->cfg->name, g->cfg->group);
+			return r;
+		}
+	}
+	for (j = 0, r = 0; r >= 0 && j < g->nrings; j++) {
+		r = udpcapd_ring_name(g->cfg->pattern, j, g->ring_names[j], sizeof(g->ring_names[j]));
+		if (r < 0) {
+			log_error("ring name from pattern %s is too long", g->cfg->pattern);
+			break;
+		}
+		if (name_taken(d, g, j, g->ring_names[j])) {
+			log_error("%s: [rings %s] ring %s has the name of another ring; give the "
+				  "group another name =",
+				  d->config_path, g->cfg->name, g->ring_names[j]);
+			r = -EEXIST;
+			break;
+		}
+		r = udpcap_ring__create(cfg->rings.dir, g->ring_names[j], g->cfg->size, &opts,
+					&g->rings[j]);
+		if (r < 0)
+			log_error("cannot create ring %s/%s: %s", cfg->rings.dir, g->ring_names[j],
+				  strerror(-r));
+	}
+	if (r >= 0)
+		log_info("ring group %s: %u rings of %llu bytes (%s .. %s)", g->cfg->name,
+			 g->nrings, (unsigned long long)g->cfg->size, g->ring_names[0],
+			 g->ring_names[g->nrings - 1]);
+	return r;
+}
+
 int udpcapd_rings_create(struct udpcapd *d)
 {
 	const struct udpcap_config *cfg = d->config;
@@ -243,6 +302,8 @@ int udpcapd_rings_create(struct udpcapd *d)
 			break;
 		}
 	}
+	for (i = 0; r >= 0 && i < d->ngroups; i++)
+		r = group_create(d, &d->groups[i], &opts);
 	as_self(saved);
 	if (r < 0)
 		return r;
@@ -252,16 +313,35 @@ int udpcapd_rings_create(struct udpcapd *d)
 	return 0;
 }
 
+/*
+ * Every ring of every group, one after the other: @k counts from 0; NULL
+ * past the last. (The default group's rings come first.)
+ */
+static struct udpcap_ring **ring_slot(struct udpcapd *d, unsigned k)
+{
+	unsigned g;
+
+	if (k < d->nrings)
+		return &d->rings[k];
+	k -= d->nrings;
+	for (g = 0; d->groups && g < d->ngroups; g++) {
+		if (k < d->groups[g].nrings)
+			return d->groups[g].rings ? &d->groups[g].rings[k] : NULL;
+		k -= d->groups[g].nrings;
+	}
+	return NULL;
+}
+
 /* Rings with a live consumer and unread records. */
 static unsigned rings_pending(struct udpcapd *d)
 {
-	unsigned i, n = 0;
+	struct udpcap_ring **r;
+	unsigned k, n = 0;
 
-	for (i = 0; i < d->nrings; i++) {
+	for (k = 0; (r = ring_slot(d, k)); k++) {
 		struct udpcap_ring_stats st;
 
-		if (d->rings[i] && udpcap_ring__stats(d->rings[i], &st) == 0 && st.used &&
-		    st.consumer_pid)
+		if (*r && udpcap_ring__stats(*r, &st) == 0 && st.used && st.consumer_pid)
 			n++;
 	}
 	return n;
@@ -270,14 +350,15 @@ static unsigned rings_pending(struct udpcapd *d)
 void udpcapd_rings_shutdown(struct udpcapd *d)
 {
 	struct timespec pause = {.tv_nsec = 10 * 1000 * 1000};
-	unsigned i, waited = 0, pending;
+	unsigned k, waited = 0, pending;
+	struct udpcap_ring **r;
 	int saved;
 
 	if (!d->rings)
 		return;
-	for (i = 0; i < d->nrings; i++)
-		if (d->rings[i])
-			udpcap_ring__close(d->rings[i]);
+	for (k = 0; (r = ring_slot(d, k)); k++)
+		if (*r)
+			udpcap_ring__close(*r);
 	while ((pending = rings_pending(d)) && waited < DRAIN_MS) {
 		nanosleep(&pause, NULL);
 		waited += 10;
@@ -286,9 +367,9 @@ void udpcapd_rings_shutdown(struct udpcapd *d)
 		log_warning("%u rings still hold unread records after %u ms; removing them",
 			    pending, DRAIN_MS);
 	saved = as_dir_owner(d);
-	for (i = 0; i < d->nrings; i++) {
-		udpcap_ring__free(d->rings[i], true);
-		d->rings[i] = NULL;
+	for (k = 0; (r = ring_slot(d, k)); k++) {
+		udpcap_ring__free(*r, true);
+		*r = NULL;
 	}
 	as_self(saved);
 }

@@ -56,6 +56,25 @@ struct udpcapd_listener {
 	struct udpcapd_filter *filter; /* __atomic: release by main, acquire by receivers */
 };
 
+/*
+ * A [rings NAME] group: its rings are written only by its writer thread,
+ * fed by one hand-off queue per receiver thread (rx/groups.h).
+ */
+struct udpcapd_group {
+	struct udpcapd *d;
+	const struct udpcap_config_ring_group *cfg;
+	unsigned nrings;
+	struct udpcap_ring **rings;
+	char (*ring_names)[64];
+	/* counters[listener * nrings + ring]: the writer thread's cells */
+	struct udpcapd_counters *counters;
+	struct udpcapd_handoff *handoff; /* [receiver thread] */
+	pthread_t tid;
+	bool started;
+	bool stop;	   /* __atomic: the receivers are gone; drain and exit */
+	uint32_t sleeping; /* __atomic: futex word, 1 while the writer sleeps */
+};
+
 /* One socket: (listener, ring). Owned by one receiver thread. */
 struct udpcapd_sock {
 	int fd;
@@ -67,6 +86,9 @@ struct udpcapd_sock {
 	struct udpcapd_dedup *dedup; /* the ring's table; NULL = [dedup] off */
 	uint32_t sk_drops; /* last kernel drop count seen (SO_RXQ_OVFL / SO_MEMINFO) */
 	bool rearm;	   /* io_uring: multishot ended, submit again */
+	/* the owning thread's hand-off queues, one per extra ring group */
+	struct udpcapd_handoff *const *handoff;
+	unsigned nhandoff;
 };
 
 struct udpcapd_thread {
@@ -77,6 +99,7 @@ struct udpcapd_thread {
 	int cpu; /* -1: not pinned */
 	struct udpcapd_sock *socks;
 	unsigned nsocks;
+	struct udpcapd_handoff **handoff; /* [group] */
 	uint64_t quiescent;	/* __atomic: bumped when holding no filter pointer */
 	uint64_t ts_fallbacks;	/* __atomic: datagrams without a kernel timestamp */
 	uint64_t uring_enobufs; /* __atomic: multishot ended for want of buffers, re-armed */
@@ -108,6 +131,9 @@ struct udpcapd {
 
 	unsigned nlisteners;
 	struct udpcapd_listener *listeners;
+
+	unsigned ngroups; /* [rings NAME] groups */
+	struct udpcapd_group *groups;
 
 	/* counters[listener * nrings + ring] */
 	struct udpcapd_counters *counters;
@@ -153,6 +179,11 @@ void udpcapd_rings_unlock(struct udpcapd *d);
 int udpcapd_rings_create(struct udpcapd *d);
 void udpcapd_rings_shutdown(struct udpcapd *d);
 int udpcapd_ring_name(const char *pattern, unsigned i, char *buf, size_t len);
+
+/* rx/groups.c: allocated before the receivers start, writers stopped after them. */
+int udpcapd_groups_start(struct udpcapd *d);
+void udpcapd_groups_stop(struct udpcapd *d);
+void udpcapd_groups_free(struct udpcapd *d);
 
 /* filter.c */
 struct udpcapd_filter *udpcapd_filter_new(const struct udpcap_config_listener *l);

@@ -109,6 +109,58 @@ static char *trim(char *s)
 	return s;
 }
 
+/* NAME of a [listener NAME] or [rings NAME]: letters, digits, '-', '_', '.' */
+static bool section_name_ok(const char *name)
+{
+	const char *p;
+
+	for (p = name; *p; p++)
+		if (!(*p == '-' || *p == '_' || *p == '.' || (*p >= '0' && *p <= '9') ||
+		      (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+			return false;
+	return true;
+}
+
+/* [rings NAME]: another ring group; its keys are [rings]'s (but dir). */
+static void ring_group_begin(struct cfg *c, const struct cfg_section *s, const char *arg)
+{
+	struct udpcap_config *cfg = c->config;
+	struct udpcap_config_ring_group *g;
+	size_t i;
+
+	if (!section_name_ok(arg) || strlen(arg) >= sizeof(g->name)) {
+		cfg_error(c, c->lineno,
+			  "ring group name '%s' must be 1 to %zu letters, digits, '-', '_' or '.'",
+			  arg, sizeof(g->name) - 1);
+		return;
+	}
+	if (!strcmp(arg, "default")) {
+		cfg_error(c, c->lineno,
+			  "[rings default] is the unnamed [rings] section; name the group otherwise");
+		return;
+	}
+	for (i = 0; i < cfg->ring_group_count; i++) {
+		if (!strcmp(cfg->ring_groups[i].name, arg)) {
+			cfg_error(c, c->lineno, "duplicate [rings %s] (first at line %u)", arg,
+				  cfg->ring_groups[i].line);
+			return;
+		}
+	}
+	if (cfg->ring_group_count >= UDPCAP_CONFIG_MAX_RING_GROUPS) {
+		cfg_error(c, c->lineno, "too many [rings NAME] groups (max %u)",
+			  UDPCAP_CONFIG_MAX_RING_GROUPS);
+		return;
+	}
+	g = &cfg->ring_groups[cfg->ring_group_count++];
+	memset(g, 0, sizeof(*g));
+	snprintf(g->name, sizeof(g->name), "%s", arg);
+	g->count = 1;
+	g->line = c->lineno;
+	c->ring_group = g;
+	c->section = s;
+	c->bad_section = false;
+}
+
 static void section_begin(struct cfg *c, char *inside)
 {
 	const struct cfg_section *s;
@@ -117,6 +169,7 @@ static void section_begin(struct cfg *c, char *inside)
 
 	c->section = NULL;
 	c->listener = NULL;
+	c->ring_group = NULL;
 	c->bad_section = true;
 	memset(c->key_lines, 0, sizeof(c->key_lines));
 
@@ -139,6 +192,10 @@ static void section_begin(struct cfg *c, char *inside)
 		return;
 	}
 	idx = (unsigned)(s - cfg_sections);
+	if (!strcasecmp(s->name, "rings") && *arg) {
+		ring_group_begin(c, s, arg);
+		return;
+	}
 	if (!s->named) {
 		if (*arg) {
 			cfg_error(c, c->lineno, "section [%s] takes no name (found '%s')", s->name,
@@ -160,22 +217,18 @@ static void section_begin(struct cfg *c, char *inside)
 	{
 		struct udpcap_config *cfg = c->config;
 		struct udpcap_config_listener *l;
-		const char *p;
 		size_t i;
 
 		if (!*arg) {
 			cfg_error(c, c->lineno, "[%s] needs a name: [%s NAME]", s->name, s->name);
 			return;
 		}
-		for (p = arg; *p; p++) {
-			if (!(*p == '-' || *p == '_' || *p == '.' || (*p >= '0' && *p <= '9') ||
-			      (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z'))) {
-				cfg_error(c, c->lineno,
-					  "listener name '%s' may contain only letters, digits, "
-					  "'-', '_' and '.'",
-					  arg);
-				return;
-			}
+		if (!section_name_ok(arg)) {
+			cfg_error(c, c->lineno,
+				  "listener name '%s' may contain only letters, digits, "
+				  "'-', '_' and '.'",
+				  arg);
+			return;
 		}
 		if (strlen(arg) >= sizeof(l->name)) {
 			cfg_error(c, c->lineno, "listener name '%s' is too long (max %zu)", arg,
@@ -338,6 +391,47 @@ static bool sockaddr_equal(const struct udpcap_config_listener *a,
 }
 
 /* Checks that need the whole file. */
+/*
+ * Defaults of [rings NAME] that depend on [rings] (which may come later):
+ * size and group from there, names NAME-%d. Ring names must differ between
+ * groups: they are the files consumers open.
+ */
+static void ring_groups_finish(struct cfg *c)
+{
+	struct udpcap_config *cfg = c->config;
+	size_t i, j;
+
+	for (i = 0; i < cfg->ring_group_count; i++) {
+		struct udpcap_config_ring_group *g = &cfg->ring_groups[i];
+
+		if (!g->size)
+			g->size = cfg->rings.size;
+		if (!g->group && cfg->rings.group && !(g->group = strdup(cfg->rings.group)))
+			c->oom = true;
+		if (!g->pattern) {
+			size_t n = strlen(g->name) + 8;
+
+			g->pattern = malloc(n);
+			if (!g->pattern) {
+				c->oom = true;
+				continue;
+			}
+			snprintf(g->pattern, n, "%s-%%d", g->name);
+		}
+		if (!strcmp(g->pattern, cfg->rings.name))
+			cfg_error(c, g->line,
+				  "[rings %s] name = %s is [rings]'s too; each group needs its own "
+				  "ring names",
+				  g->name, g->pattern);
+		for (j = 0; j < i; j++)
+			if (cfg->ring_groups[j].pattern && !strcmp(g->pattern, cfg->ring_groups[j].pattern))
+				cfg_error(c, g->line,
+					  "[rings %s] name = %s is [rings %s]'s too; each group needs "
+					  "its own ring names",
+					  g->name, g->pattern, cfg->ring_groups[j].name);
+	}
+}
+
 static void cfg_validate(struct cfg *c)
 {
 	struct udpcap_config *cfg = c->config;
@@ -393,6 +487,7 @@ static void cfg_validate(struct cfg *c)
 			break;
 		}
 	}
+	ring_groups_finish(c);
 	if (cfg->receive.threads > cfg->rings.count)
 		cfg_error(c, c->threads_line,
 			  "threads = %u is more than the %u rings; a ring has one thread",
@@ -418,8 +513,9 @@ static int config_defaults(struct udpcap_config *cfg)
 	cfg->log.level = strdup("info");
 	cfg->dedup.ring_pps = 1000000;
 	cfg->listeners = calloc(UDPCAP_CONFIG_MAX_LISTENERS, sizeof(*cfg->listeners));
+	cfg->ring_groups = calloc(UDPCAP_CONFIG_MAX_RING_GROUPS, sizeof(*cfg->ring_groups));
 	if (!cfg->rings.dir || !cfg->rings.name || !cfg->control.socket || !cfg->metrics.listen ||
-	    !cfg->log.level || !cfg->listeners)
+	    !cfg->log.level || !cfg->listeners || !cfg->ring_groups)
 		return -ENOMEM;
 	return 0;
 }
@@ -435,6 +531,11 @@ UDPCAP_API void udpcap_config__free(struct udpcap_config *config)
 		free(config->listeners[i].vni);
 	}
 	free(config->listeners);
+	for (i = 0; config->ring_groups && i < config->ring_group_count; i++) {
+		free(config->ring_groups[i].group);
+		free(config->ring_groups[i].pattern);
+	}
+	free(config->ring_groups);
 	free(config->path);
 	free(config->rings.dir);
 	free(config->rings.group);

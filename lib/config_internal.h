@@ -50,6 +50,7 @@ struct cfg {
 	/* the section being read: NULL before the first one or after an unknown one */
 	const struct cfg_section *section;
 	struct udpcap_config_listener *listener;
+	struct udpcap_config_ring_group *ring_group; /* in [rings NAME] */
 	bool bad_section;		  /* the last header was reported as wrong */
 	unsigned key_lines[CFG_MAX_KEYS]; /* line of each key of this section instance */
 	unsigned section_seen[16];	  /* first line of each singleton section */

@@ -65,11 +65,15 @@ static int parse_uint(const char *value, unsigned long min, unsigned long max, u
 
 /* ------------------------------------------------------------- [rings] */
 
+/* [rings] and [rings NAME] share their keys; dir is the same for all groups. */
 static const char *rings_count(struct cfg *c, const char *v, char *err, size_t errlen)
 {
-	if (parse_uint(v, 1, UDPCAP_CONFIG_MAX_RINGS, &c->config->rings.count) < 0)
+	unsigned *count = c->ring_group ? &c->ring_group->count : &c->config->rings.count;
+
+	if (parse_uint(v, 1, UDPCAP_CONFIG_MAX_RINGS, count) < 0)
 		return ERR("count = '%s' is not a number from 1 to %u", v, UDPCAP_CONFIG_MAX_RINGS);
-	c->count_line = c->lineno;
+	if (!c->ring_group)
+		c->count_line = c->lineno;
 	return NULL;
 }
 
@@ -86,12 +90,14 @@ static const char *rings_size(struct cfg *c, const char *v, char *err, size_t er
 		return ERR("size = '%s' is out of range (64K to 16G)", v);
 	while (p < bytes)
 		p <<= 1;
-	c->config->rings.size = p;
+	*(c->ring_group ? &c->ring_group->size : &c->config->rings.size) = p;
 	return NULL;
 }
 
 static const char *rings_dir(struct cfg *c, const char *v, char *err, size_t errlen)
 {
+	if (c->ring_group)
+		return ERR("dir = belongs in [rings]: every group's rings share that directory");
 	if (v[0] != '/')
 		return ERR("dir = '%s' must be an absolute path", v);
 	return set_string(c, &c->config->rings.dir, v);
@@ -99,7 +105,8 @@ static const char *rings_dir(struct cfg *c, const char *v, char *err, size_t err
 
 static const char *rings_group(struct cfg *c, const char *v, char *err, size_t errlen)
 {
-	return set_optional_string(c, &c->config->rings.group, v);
+	return set_optional_string(c, c->ring_group ? &c->ring_group->group : &c->config->rings.group,
+				   v);
 }
 
 /*
@@ -135,7 +142,7 @@ static const char *rings_name(struct cfg *c, const char *v, char *err, size_t er
 	}
 	if (d != 1)
 		return ERR("name = '%s' must contain exactly one %%d (the ring number)", v);
-	return set_string(c, &c->config->rings.name, v);
+	return set_string(c, c->ring_group ? &c->ring_group->pattern : &c->config->rings.name, v);
 }
 
 static const struct cfg_keyword rings_keys[] = {

@@ -119,7 +119,25 @@ struct items {
 	const char *base;
 	size_t stride, count;
 	size_t counters; /* offset of the struct udpcapd_stats_counters */
+	size_t group;	 /* offset of the ring's group name; 0: none */
 };
+
+/* One sample of an item: its name label, its group (rings), maybe one more label. */
+static void sample_item(FILE *f, const char *name, const struct items *it, const char *item,
+			const char *key2, const char *value2, uint64_t v)
+{
+	fprintf(f, "%s{%s=", name, it->label);
+	label_value(f, item);
+	if (it->group) {
+		fputs(",group=", f);
+		label_value(f, item + it->group);
+	}
+	if (key2) {
+		fprintf(f, ",%s=", key2);
+		label_value(f, value2);
+	}
+	fprintf(f, "} %" PRIu64 "\n", v);
+}
 
 /* A family with one sample per item: the uint64_t at @off in each. */
 struct u64_family {
@@ -159,7 +177,7 @@ static void render_u64(FILE *f, const struct items *it, const struct u64_family 
 			uint64_t v;
 
 			memcpy(&v, item + fam->off, sizeof(v));
-			sample(f, fam->name, it->label, item, NULL, NULL, v);
+			sample_item(f, fam->name, it, item, NULL, NULL, v);
 		}
 	}
 }
@@ -173,15 +191,15 @@ static void render_drops(FILE *f, const struct items *it, const char *name, cons
 		const struct udpcapd_stats_counters *c = (const void *)(item + it->counters);
 
 		for (int i = 0; i < UDPCAPD_DROP__COUNT; i++)
-			sample(f, name, it->label, item, "reason",
-			       udpcapd_drop_name((enum udpcapd_drop)i), c->drops[i]);
+			sample_item(f, name, it, item, "reason",
+				    udpcapd_drop_name((enum udpcapd_drop)i), c->drops[i]);
 	}
 }
 
 static void render_listeners(FILE *f, const struct udpcapd_stats *s)
 {
 	const struct items it = {"listener", (const char *)s->listeners, sizeof(*s->listeners),
-				 s->listener_count, LISTENER(c)};
+				 s->listener_count, LISTENER(c), 0};
 
 	render_u64(f, &it, listener_families,
 		   sizeof(listener_families) / sizeof(listener_families[0]));
@@ -192,8 +210,8 @@ static void render_listeners(FILE *f, const struct udpcapd_stats *s)
 
 static void render_rings(FILE *f, const struct udpcapd_stats *s)
 {
-	const struct items it = {"ring", (const char *)s->rings, sizeof(*s->rings), s->ring_count,
-				 RING(c)};
+	const struct items it = {"ring",	 (const char *)s->rings, sizeof(*s->rings),
+				 s->ring_count, RING(c),	 RING(group)};
 	const struct udpcapd_stats_ring *r;
 
 	render_u64(f, &it, ring_families, sizeof(ring_families) / sizeof(ring_families[0]));
@@ -205,17 +223,19 @@ static void render_rings(FILE *f, const struct udpcapd_stats *s)
 	for (r = s->rings; r < s->rings + s->ring_count; r++) {
 		fputs("udpcapd_ring_fill_ratio{ring=", f);
 		label_value(f, r->name);
+		fputs(",group=", f);
+		label_value(f, r->group);
 		fprintf(f, "} %.6f\n", udpcapd_ring_fill(&r->ring));
 	}
 	family(f, "udpcapd_ring_consumer_attached", "gauge",
 	       "1 when a live consumer holds the ring, else 0.");
 	for (r = s->rings; r < s->rings + s->ring_count; r++)
-		sample(f, "udpcapd_ring_consumer_attached", "ring", r->name, NULL, NULL,
+		sample(f, "udpcapd_ring_consumer_attached", "ring", r->name, "group", r->group,
 		       r->ring.consumer_pid > 0);
 	family(f, "udpcapd_ring_generation", "gauge",
 	       "Generation of the ring file; changes when the ring is re-created.");
 	for (r = s->rings; r < s->rings + s->ring_count; r++)
-		sample(f, "udpcapd_ring_generation", "ring", r->name, NULL, NULL,
+		sample(f, "udpcapd_ring_generation", "ring", r->name, "group", r->group,
 		       r->ring.generation);
 }
 

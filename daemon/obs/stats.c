@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "rx/groups.h"
 #include "stats.h"
 #include "steer/steering.h"
 #include "udpcap-build.h"
@@ -29,6 +30,53 @@ static void add_cell(struct udpcapd_stats_counters *acc, const struct udpcapd_co
 		acc->drops[i] += c->drops[i];
 }
 
+/* Rings of all groups, the default one's first. */
+static size_t group_ring_count(const struct udpcapd *d)
+{
+	size_t n = d->nrings;
+
+	for (unsigned g = 0; g < d->ngroups; g++)
+		n += d->groups[g].nrings;
+	return n;
+}
+
+/*
+ * The rings of the other groups, each with its own books: the writer
+ * thread's cell (received = taken from a hand-off queue, delivered or
+ * ring_full), plus the packets a full hand-off queue refused, which count
+ * as received and dropped (handoff_full) at once. These rings' counters are
+ * not part of the listener totals, which count each datagram once.
+ */
+static void collect_groups(struct udpcapd *d, struct udpcapd_stats_ring *out)
+{
+	for (unsigned gi = 0; gi < d->ngroups; gi++) {
+		const struct udpcapd_group *g = &d->groups[gi];
+
+		for (unsigned j = 0; j < g->nrings; j++, out++) {
+			snprintf(out->name, sizeof(out->name), "%s", g->ring_names[j]);
+			snprintf(out->group, sizeof(out->group), "%s", g->cfg->name);
+			for (unsigned li = 0; li < d->nlisteners; li++) {
+				struct udpcapd_counters c;
+				size_t cell = (size_t)li * g->nrings + j;
+
+				udpcapd_cell_read(&g->counters[cell], &c);
+				for (unsigned t = 0; g->handoff && t < d->nthreads; t++) {
+					uint64_t full = udpcapd_counter_get(&g->handoff[t].full[cell]);
+
+					c.received += full;
+					c.drops[UDPCAPD_DROP_HANDOFF_FULL] += full;
+				}
+				add_cell(&out->c, &c);
+			}
+			if (g->rings && g->rings[j]) {
+				snprintf(out->path, sizeof(out->path), "%s",
+					 udpcap_ring__path(g->rings[j]));
+				udpcap_ring__stats(g->rings[j], &out->ring);
+			}
+		}
+	}
+}
+
 int udpcapd_stats_collect(struct udpcapd *d, struct udpcapd_stats *ret)
 {
 	struct udpcapd_stats s;
@@ -36,7 +84,7 @@ int udpcapd_stats_collect(struct udpcapd *d, struct udpcapd_stats *ret)
 
 	memset(&s, 0, sizeof(s));
 	s.listeners = calloc(d->nlisteners ? d->nlisteners : 1, sizeof(*s.listeners));
-	s.rings = calloc(d->nrings ? d->nrings : 1, sizeof(*s.rings));
+	s.rings = calloc(group_ring_count(d) + 1, sizeof(*s.rings));
 	if (!s.listeners || !s.rings) {
 		udpcapd_stats_free(&s);
 		return -ENOMEM;
@@ -49,7 +97,7 @@ int udpcapd_stats_collect(struct udpcapd *d, struct udpcapd_stats *ret)
 	s.backend = d->config->receive.backend == UDPCAP_BACKEND_IO_URING ? "io_uring" : "recvmmsg";
 	s.hash = d->config->steering.hash == UDPCAP_HASH_IP_PAIR ? "ip-pair" : "5-tuple";
 	s.listener_count = d->nlisteners;
-	s.ring_count = d->nrings;
+	s.ring_count = group_ring_count(d);
 	for (li = 0; li < d->nlisteners; li++) {
 		struct udpcapd_stats_listener *sl = &s.listeners[li];
 		const struct udpcapd_listener *l = &d->listeners[li];
@@ -75,11 +123,13 @@ int udpcapd_stats_collect(struct udpcapd *d, struct udpcapd_stats *ret)
 		struct udpcapd_stats_ring *sr = &s.rings[ri];
 
 		snprintf(sr->name, sizeof(sr->name), "%s", d->ring_names[ri]);
+		snprintf(sr->group, sizeof(sr->group), "default");
 		if (d->rings && d->rings[ri]) {
 			snprintf(sr->path, sizeof(sr->path), "%s", udpcap_ring__path(d->rings[ri]));
 			udpcap_ring__stats(d->rings[ri], &sr->ring);
 		}
 	}
+	collect_groups(d, s.rings + d->nrings);
 	*ret = s;
 	return 0;
 }

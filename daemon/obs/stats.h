@@ -32,6 +32,7 @@ struct udpcapd_stats_listener {
 
 struct udpcapd_stats_ring {
 	char name[64];
+	char group[32]; /* "default", or the NAME of [rings NAME] */
 	char path[256];
 	struct udpcapd_stats_counters c; /* summed over listeners */
 	struct udpcap_ring_stats ring;	 /* from libudpcap */

@@ -112,7 +112,8 @@ static struct json_object *ring_json(const struct udpcapd_stats_ring *r)
 
 	if (!o)
 		return NULL;
-	if (add_str(o, "name", r->name) < 0 || add_str(o, "path", r->path) < 0 ||
+	if (add_str(o, "name", r->name) < 0 || add_str(o, "group", r->group) < 0 ||
+	    add_str(o, "path", r->path) < 0 ||
 	    add_counters(o, &r->c) < 0 || add_u64(o, "size", rs->capacity) < 0 ||
 	    add_u64(o, "used", rs->used) < 0 || add_ratio(o, "fill", udpcapd_ring_fill(rs)) < 0 ||
 	    add(o, "consumer_pid", json_object_new_int64(rs->consumer_pid)) < 0 ||

@@ -128,7 +128,7 @@ static unsigned rx_batch(struct udpcapd_thread *t, struct udpcapd_sock *s, struc
 	if (last.has_drops)
 		udpcapd_sock_drops_update(s, last.sk_drops);
 	udpcapd_cell_write_end(s->cnt);
-	udpcap_ring__publish(s->r);
+	udpcapd_rx_publish(s);
 	return (unsigned)n;
 }
 

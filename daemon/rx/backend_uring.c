@@ -284,7 +284,7 @@ int udpcapd_uring_run(struct udpcapd_thread *t)
 		for (i = 0; i < t->nsocks; i++) {
 			if (u.dirty[i]) {
 				u.dirty[i] = false;
-				udpcap_ring__publish(t->socks[i].r);
+				udpcapd_rx_publish(&t->socks[i]);
 			}
 		}
 		udpcapd_rx_quiescent(t);

@@ -96,6 +96,11 @@ int udpcapd_threads_start(struct udpcapd *d)
 	d->threads = calloc(d->nthreads, sizeof(*d->threads));
 	if (!d->threads)
 		return -ENOMEM;
+	r = udpcapd_groups_start(d);
+	if (r < 0) {
+		log_error("cannot set up the ring groups: %s", strerror(-r));
+		return r;
+	}
 	for (i = 0; i < d->nthreads; i++) {
 		struct udpcapd_thread *t = &d->threads[i];
 		unsigned rings = (d->nrings - i + d->nthreads - 1) / d->nthreads;
@@ -118,6 +123,8 @@ int udpcapd_threads_start(struct udpcapd *d)
 				s->cnt = udpcapd_cell(d, li, ring);
 				s->r = d->rings[ring];
 				s->dedup = d->dedup ? d->dedup[ring] : NULL;
+				s->handoff = t->handoff;
+				s->nhandoff = d->ngroups;
 			}
 		}
 	}
@@ -151,12 +158,15 @@ void udpcapd_threads_stop(struct udpcapd *d)
 			pthread_join(d->threads[i].tid, NULL);
 		d->threads[i].started = false;
 	}
+	/* after the receivers: the writers drain what the receivers handed them */
+	udpcapd_groups_stop(d);
 }
 
 void udpcapd_threads_free(struct udpcapd *d)
 {
 	unsigned i;
 
+	udpcapd_groups_free(d);
 	for (i = 0; d->threads && i < d->nthreads; i++)
 		free(d->threads[i].socks);
 	free(d->threads);

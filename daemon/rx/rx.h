@@ -16,6 +16,7 @@
 
 #include "log.h"
 #include "rx/dedup.h"
+#include "rx/groups.h"
 #include "udpcapd.h"
 
 /* Control buffer: SCM_TIMESTAMPNS + SO_RXQ_OVFL, with room to spare. */
@@ -83,6 +84,40 @@ static inline void udpcapd_rx_drop(struct udpcapd_counters *cnt, enum udpcapd_dr
 }
 
 /*
+ * Every delivered packet also goes to one ring of each other group: the
+ * flow hash modulo that group's count picks it, so no group splits a
+ * connection whatever its count. The copy goes into this thread's hand-off
+ * queue of the group; a full queue is that group's loss alone.
+ */
+static inline void udpcapd_rx_fanout(struct udpcapd_sock *s, const struct udpcap_pkt_meta *meta,
+				     const uint8_t *pkt)
+{
+	struct udpcap_flow flow;
+	uint32_t h = 0;
+	unsigned i;
+
+	if (udpcap_flow_parse(meta->linktype, pkt, meta->caplen, &flow) == 0)
+		h = udpcap_flow_hash(&flow, s->handoff[0]->hash);
+	for (i = 0; i < s->nhandoff; i++) {
+		struct udpcapd_handoff *q = s->handoff[i];
+		unsigned ring = h % q->nrings;
+
+		if (__builtin_expect(!udpcapd_handoff_push(q, s->listener, ring, meta, pkt), 0))
+			udpcapd_counter_add(&q->full[(size_t)s->listener * q->nrings + ring], 1);
+	}
+}
+
+/* End of a batch: the default ring and every hand-off queue publish what they got. */
+static inline void udpcapd_rx_publish(struct udpcapd_sock *s)
+{
+	unsigned i;
+
+	udpcap_ring__publish(s->r);
+	for (i = 0; i < s->nhandoff; i++)
+		udpcapd_handoff_publish(s->handoff[i]);
+}
+
+/*
  * udpcapd_rx_one - account and deliver one datagram of socket @s.
  * @payload, @len: what was read (at most UDPCAPD_MAX_PAYLOAD bytes)
  * @truncated: the datagram was longer than the buffer (MSG_TRUNC)
@@ -132,6 +167,8 @@ static inline void udpcapd_rx_one(struct udpcapd_sock *s, const struct udpcapd_f
 	meta.vxlan_vni = dc.vxlan_vni;
 	meta.geneve_vni = dc.geneve_vni;
 	meta.reserved = 0;
+	if (s->nhandoff)
+		udpcapd_rx_fanout(s, &meta, payload + dc.inner_off);
 	if (__builtin_expect(udpcap_ring__write(s->r, &meta, payload + dc.inner_off) < 0, 0)) {
 		udpcapd_rx_drop(cnt, UDPCAPD_DROP_RING_FULL);
 		return;

@@ -22,6 +22,7 @@ UDPCAP_BEGIN_DECLS
 
 #define UDPCAP_CONFIG_MAX_LISTENERS 64
 #define UDPCAP_CONFIG_MAX_RINGS 256
+#define UDPCAP_CONFIG_MAX_RING_GROUPS 8
 #define UDPCAP_CONFIG_MAX_ALLOW 256
 #define UDPCAP_CONFIG_MAX_VNI 1024
 #define UDPCAP_CONFIG_MAX_CPUS 1024
@@ -54,6 +55,20 @@ struct udpcap_config_listener {
 	uint32_t *vni;			  /* vni = ; sorted; NULL/0 = any */
 	size_t vni_count;
 	unsigned line;			  /* where the section starts */
+};
+
+/*
+ * A [rings NAME] section: another group of rings on the same traffic. Every
+ * delivered packet also goes into one ring of each group, chosen by the same
+ * flow hash modulo the group's count.
+ */
+struct udpcap_config_ring_group {
+	char name[32];	/* NAME */
+	unsigned count; /* default 1 */
+	uint64_t size;	/* bytes; default [rings] size */
+	char *group;	/* NULL = [rings] group */
+	char *pattern;	/* name =, one %d; default NAME-%d */
+	unsigned line;	/* where the section starts */
 };
 
 struct udpcap_config {
@@ -108,6 +123,9 @@ struct udpcap_config {
 		unsigned window_us;	/* duplicates within this window are dropped; 0 = off */
 		unsigned ring_pps;	/* rate one ring's table is sized for; default 1000000 */
 	} dedup;
+
+	struct udpcap_config_ring_group *ring_groups; /* [rings NAME] sections */
+	size_t ring_group_count;
 };
 
 /* Receives each error message, already formatted as "FILE:LINE: what", and

@@ -72,6 +72,7 @@ void obs_fixture_fill(struct udpcapd_stats *s)
 
 	/* the same packets by ring: worker-0 took socket/not_allowed/ring_full */
 	snprintf(r[0].name, sizeof(r[0].name), "worker-0");
+	snprintf(r[0].group, sizeof(r[0].group), "default");
 	snprintf(r[0].path, sizeof(r[0].path), "/dev/shm/udpcapd-test/worker-0");
 	counters(&r[0].c, 555, 500, 60000);
 	r[0].c.drops[UDPCAPD_DROP_SOCKET] = 7;
@@ -86,6 +87,7 @@ void obs_fixture_fill(struct udpcapd_stats *s)
 					       .generation = 3,
 					       .consumer_pid = 4242};
 	snprintf(r[1].name, sizeof(r[1].name), "worker-1");
+	snprintf(r[1].group, sizeof(r[1].group), "default");
 	snprintf(r[1].path, sizeof(r[1].path), "/dev/shm/udpcapd-test/worker-1");
 	counters(&r[1].c, 455, 410, 61000);
 	r[1].c.drops[UDPCAPD_DROP_VNI_FILTERED] = 30;

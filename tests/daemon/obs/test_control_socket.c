@@ -177,7 +177,7 @@ static void test_requests(void **state)
 	json_object_put(o);
 	o = reply(fd);
 	assert_non_null(strstr(json_object_get_string(get(o, "metrics")),
-			       "udpcapd_delivered_packets_total{ring=\"worker-0\"} 500\n"));
+			       "udpcapd_delivered_packets_total{ring=\"worker-0\",group=\"default\"} 500\n"));
 	json_object_put(o);
 
 	/* a last request without newline, then EOF: answered, then closed */

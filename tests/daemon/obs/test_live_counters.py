@@ -142,17 +142,19 @@ def check_metrics(d, s, ring_full):
         got = M("udpcapd_dropped_packets_total", listener=listener, reason=reason)
         if got != n:
             L.fail(f"metrics: dropped{{{listener},{reason}}} = {got}, sent {n}")
-    delivered = sum(M("udpcapd_delivered_packets_total", ring=r["name"]) for r in s["rings"])
+    delivered = sum(M("udpcapd_delivered_packets_total", ring=r["name"], group="default")
+                    for r in s["rings"])
     if delivered != VALID - ring_full:
         L.fail(f"metrics: delivered {delivered}")
     for r in s["rings"]:
         n = r["name"]
-        if M("udpcapd_delivered_bytes_total", ring=n) != r["bytes"] or \
-                M("udpcapd_ring_size_bytes", ring=n) != r["size"] or \
-                M("udpcapd_ring_consumer_attached", ring=n) != 0 or \
-                M("udpcapd_ring_dropped_packets_total", ring=n, reason="ring_full") != \
+        if M("udpcapd_delivered_bytes_total", ring=n, group="default") != r["bytes"] or \
+                M("udpcapd_ring_size_bytes", ring=n, group="default") != r["size"] or \
+                M("udpcapd_ring_consumer_attached", ring=n, group="default") != 0 or \
+                M("udpcapd_ring_dropped_packets_total", ring=n, group="default",
+                  reason="ring_full") != \
                 r["drops"]["ring_full"] or \
-                abs(M("udpcapd_ring_fill_ratio", ring=n) - r["fill"]) > 1e-6:
+                abs(M("udpcapd_ring_fill_ratio", ring=n, group="default") - r["fill"]) > 1e-6:
             L.fail(f"metrics: ring {n} disagrees with JSON {r}")
     if M("udpcapd_steering_mode", mode=s["steering"]) != 1 or \
             sum(v for (name, _), v in m.items() if name == "udpcapd_steering_mode") != 1:
@@ -190,7 +192,7 @@ def check_consumer(d, s):
         if not row or str(dump.proc.pid) not in row[0].split():
             L.fail(f"udpcapctl rings does not show consumer {dump.proc.pid}:\n{r.stdout}")
         m, _ = L.parse_metrics(d.scrape()[2])
-        if L.metric(m, "udpcapd_ring_consumer_attached", ring=full["name"]) != 1:
+        if L.metric(m, "udpcapd_ring_consumer_attached", ring=full["name"], group="default") != 1:
             L.fail("metrics: consumer not attached")
         table = L.table_rows(L.ctl("stats", "-s", d.control, check=0).stdout)
         if table[("ring", full["name"])][0][3] != str(dump.proc.pid):

@@ -161,7 +161,7 @@ static void test_ipv6(void **state)
 	assert_int_equal(udpcapd_metrics_start(NULL, config, &m), 0);
 	r = http_to((struct sockaddr *)&sa, sizeof(sa), "GET", "/metrics");
 	assert_non_null(strstr(r, " 200 "));
-	assert_non_null(strstr(r, "\nudpcapd_ring_fill_ratio{ring=\"worker-0\"} 0.250000\n"));
+	assert_non_null(strstr(r, "\nudpcapd_ring_fill_ratio{ring=\"worker-0\",group=\"default\"} 0.250000\n"));
 	free(r);
 	udpcapd_metrics_stop(m);
 	obs_fixture_config_free(config);

@@ -71,21 +71,21 @@ static void test_samples(void **state)
 	has_line(t, "udpcapd_dropped_packets_total{listener=\"vxlan\",reason=\"ring_full\"} 15");
 	has_line(t, "udpcapd_dropped_packets_total{listener=\"vxlan\",reason=\"vxlan_no_vni\"} 5");
 	has_line(t, "udpcapd_dropped_packets_total{listener=\"geneve\",reason=\"ring_full\"} 0");
-	has_line(t, "udpcapd_delivered_packets_total{ring=\"worker-0\"} 500");
-	has_line(t, "udpcapd_delivered_packets_total{ring=\"worker-1\"} 410");
-	has_line(t, "udpcapd_delivered_bytes_total{ring=\"worker-0\"} 60000");
+	has_line(t, "udpcapd_delivered_packets_total{ring=\"worker-0\",group=\"default\"} 500");
+	has_line(t, "udpcapd_delivered_packets_total{ring=\"worker-1\",group=\"default\"} 410");
+	has_line(t, "udpcapd_delivered_bytes_total{ring=\"worker-0\",group=\"default\"} 60000");
 	has_line(t,
-		 "udpcapd_ring_dropped_packets_total{ring=\"worker-0\",reason=\"ring_full\"} 15");
+		 "udpcapd_ring_dropped_packets_total{ring=\"worker-0\",group=\"default\",reason=\"ring_full\"} 15");
 	has_line(t,
-		 "udpcapd_ring_dropped_packets_total{ring=\"worker-1\",reason=\"truncated\"} 10");
-	has_line(t, "udpcapd_ring_size_bytes{ring=\"worker-0\"} 1048576");
-	has_line(t, "udpcapd_ring_used_bytes{ring=\"worker-0\"} 262144");
-	has_line(t, "udpcapd_ring_fill_ratio{ring=\"worker-0\"} 0.250000");
-	has_line(t, "udpcapd_ring_fill_ratio{ring=\"worker-1\"} 0.000000");
-	has_line(t, "udpcapd_ring_consumer_attached{ring=\"worker-0\"} 1");
-	has_line(t, "udpcapd_ring_consumer_attached{ring=\"worker-1\"} 0");
-	has_line(t, "udpcapd_ring_generation{ring=\"worker-0\"} 3");
-	has_line(t, "udpcapd_ring_resets_total{ring=\"worker-1\"} 1");
+		 "udpcapd_ring_dropped_packets_total{ring=\"worker-1\",group=\"default\",reason=\"truncated\"} 10");
+	has_line(t, "udpcapd_ring_size_bytes{ring=\"worker-0\",group=\"default\"} 1048576");
+	has_line(t, "udpcapd_ring_used_bytes{ring=\"worker-0\",group=\"default\"} 262144");
+	has_line(t, "udpcapd_ring_fill_ratio{ring=\"worker-0\",group=\"default\"} 0.250000");
+	has_line(t, "udpcapd_ring_fill_ratio{ring=\"worker-1\",group=\"default\"} 0.000000");
+	has_line(t, "udpcapd_ring_consumer_attached{ring=\"worker-0\",group=\"default\"} 1");
+	has_line(t, "udpcapd_ring_consumer_attached{ring=\"worker-1\",group=\"default\"} 0");
+	has_line(t, "udpcapd_ring_generation{ring=\"worker-0\",group=\"default\"} 3");
+	has_line(t, "udpcapd_ring_resets_total{ring=\"worker-1\",group=\"default\"} 1");
 	free(t);
 	udpcapd_stats_free(&s);
 }

@@ -263,6 +263,55 @@ static void test_rings(void **state)
 		      NULL);
 }
 
+/* [rings NAME]: more groups, defaults from [rings] (even when it comes later), own names */
+static void test_ring_groups(void **state)
+{
+	struct udpcap_config *cfg = NULL;
+	struct msgs m = {0};
+
+	assert_int_equal(udpcap_config__parse("t.conf",
+					      "[rings ids]\ncount = 3\n"
+					      "[rings rec]\nsize = 100K\nname = rec%d\ngroup = pcap\n"
+					      "[rings]\nsize = 1M\ngroup = zeek\n" LISTENER,
+					      collect, &m, &cfg),
+			 0);
+	assert_int_equal(cfg->ring_group_count, 2);
+	assert_string_equal(cfg->ring_groups[0].name, "ids");
+	assert_int_equal(cfg->ring_groups[0].count, 3);
+	assert_int_equal(cfg->ring_groups[0].size, 1 << 20);
+	assert_string_equal(cfg->ring_groups[0].pattern, "ids-%d");
+	assert_string_equal(cfg->ring_groups[0].group, "zeek");
+	assert_int_equal(cfg->ring_groups[1].count, 1);
+	assert_int_equal(cfg->ring_groups[1].size, 128 << 10);
+	assert_string_equal(cfg->ring_groups[1].pattern, "rec%d");
+	assert_string_equal(cfg->ring_groups[1].group, "pcap");
+	assert_int_equal(cfg->rings.count, 4);
+	assert_int_equal(m.n, 0);
+	udpcap_config__free(cfg);
+
+	expect_errors("[rings a]\ndir = /x\n" LISTENER,
+		      "t.conf:2: dir = belongs in [rings]: every group's rings share that directory",
+		      NULL);
+	expect_errors("[rings a]\n[rings a]\n" LISTENER,
+		      "t.conf:2: duplicate [rings a] (first at line 1)", NULL);
+	expect_errors("[rings default]\n" LISTENER,
+		      "t.conf:1: [rings default] is the unnamed [rings] section; name the group "
+		      "otherwise",
+		      NULL);
+	expect_errors("[rings a b]\n" LISTENER,
+		      "t.conf:1: ring group name 'a b' must be 1 to 31 letters, digits, '-', '_' or "
+		      "'.'",
+		      NULL);
+	expect_errors("[rings a]\nname = worker-%d\n" LISTENER,
+		      "t.conf:1: [rings a] name = worker-%d is [rings]'s too; each group needs its "
+		      "own ring names",
+		      NULL);
+	expect_errors("[rings a]\n[rings b]\nname = a-%d\n" LISTENER,
+		      "t.conf:2: [rings b] name = a-%d is [rings a]'s too; each group needs its "
+		      "own ring names",
+		      NULL);
+}
+
 static void test_receive(void **state)
 {
 	expect_errors("[receive]\nrcvbuf = 2G\ncpus = 3-1\n" LISTENER,
@@ -430,8 +479,8 @@ static void test_syntax(void **state)
 	expect_errors("[rings\n" LISTENER, "t.conf:1: section header has no closing ']'", NULL);
 	expect_errors("[rings]\njust words\n" LISTENER,
 		      "t.conf:2: expected 'key = value' or '[section]'", NULL);
-	expect_errors("[rings x]\n" LISTENER,
-		      "t.conf:1: section [rings] takes no name "
+	expect_errors("[receive x]\n" LISTENER,
+		      "t.conf:1: section [receive] takes no name "
 		      "(found 'x')",
 		      NULL);
 	snprintf(longline, sizeof(longline), LISTENER "allow = %0300d\n", 0);
@@ -530,7 +579,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_full),      cmocka_unit_test(test_defaults),
 	    cmocka_unit_test(test_unknown),   cmocka_unit_test(test_all_errors_reported),
-	    cmocka_unit_test(test_rings),     cmocka_unit_test(test_receive),
+	    cmocka_unit_test(test_rings),     cmocka_unit_test(test_ring_groups),
+	    cmocka_unit_test(test_receive),
 	    cmocka_unit_test(test_listeners), cmocka_unit_test(test_encap),
 	    cmocka_unit_test(test_filters),   cmocka_unit_test(test_syntax),
 	    cmocka_unit_test(test_load),      cmocka_unit_test(test_values),
