@@ -235,7 +235,7 @@ static int group_create(struct udpcapd *d, struct udpcapd_group *g,
 	int r;
 
 	if (g->cfg->group) {
-		r = resolve_group(g->cfg->group, &opts.group);
+		r = udpcapd_group_lookup(g->cfg->group, &opts.group);
 		if (r < 0) {
 			log_error("%s: [rings %s] group = %s: no such group", d->config_path,
 				  g->cfg->name, g->cfg->group);
