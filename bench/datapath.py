@@ -28,10 +28,15 @@ The "dedup" row is the first backend with [dedup] window_us = 200 (the
 traffic has no copies, so it pays the lookup and insert of every packet);
 its cost is printed against the same backend without it.
 
+With --compare OTHER_BUILD_DIR, OTHER's udpcapd runs too, interleaved with
+this build's, and a last table gives this build's CPU per packet over
+OTHER's (< 1.00: this build is cheaper): how a change moved the data path.
+
 Usage: bench/datapath.py BUILD_DIR [--packets N] [--reps R] [--paced-fraction F]
                          [--backends recvmmsg,io_uring] [--dedup-us US]
                          [--plot FILE.svg [--sweep 25000,...,max] [--sweep-seconds S]
                           [--skip-table]]
+                         [--compare OTHER_BUILD_DIR]
 """
 import atexit
 import argparse
@@ -131,7 +136,13 @@ def run_bare(h, bare, pcap, packets, rate, coalesce_us=0):
             "sys_ns": sys1 - sys0, "switches": sw1 - sw0, "sender_ns": snd1 - snd0}
 
 
-def run_daemon(h, backend, threads, pcap, packets, rate, dedup_us=0):
+def run_daemon(h, backend, threads, pcap, packets, rate, dedup_us=0, udpcapd=None):
+    if udpcapd:
+        saved, h.UDPCAPD = h.UDPCAPD, udpcapd
+        try:
+            return run_daemon(h, backend, threads, pcap, packets, rate, dedup_us)
+        finally:
+            h.UDPCAPD = saved
     d = h.Daemon([("vx", "127.0.0.1", "vxlan", ())], rings=2, backend=backend,
                  ring_size="64M", rcvbuf="16M", threads=threads,
                  extra=f"[dedup]\nwindow_us = {dedup_us}\n" if dedup_us else "").start()
@@ -310,6 +321,8 @@ def main():
                     help="length of each paced run of the sweep")
     ap.add_argument("--skip-table", action="store_true",
                     help="only the sweep and the plot")
+    ap.add_argument("--compare", metavar="OTHER_BUILD_DIR",
+                    help="also run that build's udpcapd and compare CPU per packet")
     a = ap.parse_args()
     build = os.path.abspath(a.build)
     os.environ["UDPCAP_BUILD_ROOT"] = build
@@ -329,6 +342,11 @@ def main():
         for t in (int(x) for x in a.threads.split(",")):
             receivers.append((f"udpcapd {b} t={t}",
                               lambda rate, b=b, t=t: run_daemon(h, b, t, pcap, a.packets, rate)))
+            if a.compare:
+                other = os.path.join(os.path.abspath(a.compare), "daemon", "udpcapd")
+                receivers.append((f"other {b} t={t}",
+                                  lambda rate, b=b, t=t, o=other:
+                                  run_daemon(h, b, t, pcap, a.packets, rate, udpcapd=o)))
     first = a.backends.split(",")[0]
     if a.dedup_us:
         receivers.append((f"udpcapd {first} dedup",
@@ -393,6 +411,13 @@ def main():
             print(f"  dedup cost: {per_on - per_off:+.0f} ns/pkt, {per_on / per_off:.2f}x "
                   f"udpcapd {first} t=0 without it (goal <= 30 ns; bench/bench_dedup "
                   f"measures the table alone)")
+    if a.compare:
+        print(f"\nthis build's udpcapd CPU per packet over {a.compare}'s (< 1.00: cheaper)")
+        for (name, load), r in sorted(results.items()):
+            o = results.get((name.replace("udpcapd ", "other ", 1), load))
+            if name.startswith("udpcapd ") and o:
+                print(f"  {name:<22} {load:<6} "
+                      f"{(r['cpu_ns'] / max(r['received'], 1)) / (o['cpu_ns'] / max(o['received'], 1)):.2f}")
     print("\nbare +coalesce: the bare receiver sleeping 200 us after a short batch, as udpcapd "
           "does by default\n(coalesce_us = 200): the like-for-like baseline for udpcapd's own "
           "per-packet work.")

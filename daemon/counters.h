@@ -32,7 +32,7 @@ enum udpcapd_drop {
 	UDPCAPD_DROP_SOCKET = 0,   /* "socket": kernel receive queue overflow */
 	UDPCAPD_DROP_NOT_ALLOWED,  /* "not_allowed": source outside allow = */
 	UDPCAPD_DROP_VNI_FILTERED, /* "vni_filtered": VNI not in vni = */
-	UDPCAPD_DROP_TRUNCATED,	   /* "truncated": datagram over the 9216 B payload limit */
+	UDPCAPD_DROP_TRUNCATED,	   /* "truncated": the kernel cut the datagram (MSG_TRUNC) */
 	UDPCAPD_DROP_RING_FULL,	   /* "ring_full": consumer too slow or absent */
 	UDPCAPD_DROP_DUPLICATE,	   /* "duplicate": a second mirrored copy ([dedup] window_us) */
 	UDPCAPD_DROP_HANDOFF_FULL, /* "handoff_full": a ring group's writer fell behind */
@@ -45,7 +45,7 @@ struct udpcapd_counters {
 	uint64_t received;	 /* datagrams read from the socket */
 	uint64_t delivered;	 /* records written into the ring */
 	uint64_t bytes;		 /* delivered packet bytes (caplen) */
-	uint64_t received_bytes; /* UDP payload bytes read (at most 9216 per datagram) */
+	uint64_t received_bytes; /* UDP payload bytes read */
 	uint64_t drops[UDPCAPD_DROP__COUNT];
 } __attribute__((aligned(64)));
 

@@ -25,8 +25,17 @@
 
 struct udpcapd_dedup;
 
-/* Largest UDP payload received whole; bigger datagrams are counted "truncated". */
-#define UDPCAPD_MAX_PAYLOAD 9216
+/*
+ * Every datagram is received whole: a receive buffer holds the largest UDP
+ * payload there is (65527 B over IPv6 without jumbograms). Only the first
+ * UDPCAPD_COMMON_PAYLOAD bytes of a buffer are touched by ordinary traffic;
+ * buffers are mapped without reserving memory and the pages a larger
+ * datagram touched beyond that are given back once it is delivered
+ * (udpcapd_rx_release_tail), so memory use does not grow with the limit.
+ * "truncated" counts only what the kernel itself reports cut (MSG_TRUNC).
+ */
+#define UDPCAPD_MAX_PAYLOAD 65535
+#define UDPCAPD_COMMON_PAYLOAD 9216
 /* How long a receiver waits before re-checking for shutdown (and socket drops). */
 #define UDPCAPD_IDLE_MS 100
 /*

@@ -98,6 +98,15 @@ static void render_daemon(FILE *f, const struct udpcapd_stats *s)
 	one_of(f, "udpcapd_receive_backend", "backend", backends,
 	       sizeof(backends) / sizeof(backends[0]), s->backend);
 
+	family(f, "udpcapd_timestamp_fallbacks_total", "counter",
+	       "Datagrams that came without a kernel timestamp (SO_TIMESTAMPNS); "
+	       "stamped with the clock instead.");
+	fprintf(f, "udpcapd_timestamp_fallbacks_total %" PRIu64 "\n", s->ts_fallbacks);
+	family(f, "udpcapd_uring_enobufs_total", "counter",
+	       "io_uring multishot receives that ended because every buffer was in use "
+	       "(re-armed; datagrams wait in the socket meanwhile).");
+	fprintf(f, "udpcapd_uring_enobufs_total %" PRIu64 "\n", s->uring_enobufs);
+
 	family(f, "udpcapd_steering_unparsed_packets_total", "counter",
 	       "Datagrams the steering program could not parse (still delivered, "
 	       "steered by the outer header), by reason.");
@@ -206,6 +215,19 @@ static void render_listeners(FILE *f, const struct udpcapd_stats *s)
 	render_drops(f, &it, "udpcapd_dropped_packets_total",
 		     "Datagrams dropped, by listener and reason (socket = kernel receive "
 		     "queue overflow, never received).");
+
+	family(f, "udpcapd_listener_steering_mode", "gauge",
+	       "Flow steering in use on the listener (1) among ebpf, cbpf and kernel (0).");
+	for (size_t k = 0; k < s->listener_count; k++)
+		for (size_t i = 0; i < sizeof(steering_modes) / sizeof(steering_modes[0]); i++)
+			sample(f, "udpcapd_listener_steering_mode", "listener", s->listeners[k].name,
+			       "mode", steering_modes[i], is(steering_modes[i], s->listeners[k].steering));
+	family(f, "udpcapd_steering_select_failed_total", "counter",
+	       "eBPF steering: datagrams whose socket selection failed, so the kernel's "
+	       "own hash placed them (0 in other modes).");
+	for (size_t k = 0; k < s->listener_count; k++)
+		sample(f, "udpcapd_steering_select_failed_total", "listener", s->listeners[k].name,
+		       NULL, NULL, s->listeners[k].steering_select_failed);
 }
 
 static void render_rings(FILE *f, const struct udpcapd_stats *s)

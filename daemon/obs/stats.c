@@ -98,6 +98,10 @@ int udpcapd_stats_collect(struct udpcapd *d, struct udpcapd_stats *ret)
 	s.hash = d->config->steering.hash == UDPCAP_HASH_IP_PAIR ? "ip-pair" : "5-tuple";
 	s.listener_count = d->nlisteners;
 	s.ring_count = group_ring_count(d);
+	for (li = 0; li < d->nthreads; li++) {
+		s.ts_fallbacks += __atomic_load_n(&d->threads[li].ts_fallbacks, __ATOMIC_RELAXED);
+		s.uring_enobufs += __atomic_load_n(&d->threads[li].uring_enobufs, __ATOMIC_RELAXED);
+	}
 	for (li = 0; li < d->nlisteners; li++) {
 		struct udpcapd_stats_listener *sl = &s.listeners[li];
 		const struct udpcapd_listener *l = &d->listeners[li];
@@ -107,8 +111,11 @@ int udpcapd_stats_collect(struct udpcapd *d, struct udpcapd_stats *ret)
 		snprintf(sl->encap, sizeof(sl->encap), "%s", udpcap_encap_name(l->encap.type));
 		if (l->encap.type == UDPCAP_ENCAP_SKIP)
 			snprintf(sl->encap, sizeof(sl->encap), "skip=%u", l->encap.skip);
-		if (l->steering)
+		if (l->steering) {
 			udpcapd_steering_unparsed(l->steering, s.steering_unparsed);
+			sl->steering = udpcapd_steering_mode_name(udpcapd_steering_mode(l->steering));
+			sl->steering_select_failed = udpcapd_steering_select_failed(l->steering);
+		}
 		for (ri = 0; ri < d->nrings; ri++) {
 			struct udpcapd_counters c;
 
@@ -191,7 +198,6 @@ void udpcapd_stats_log(struct udpcapd *d)
 {
 	struct linebuf b = {.buf = malloc(4096), .cap = 4096};
 	struct udpcapd_stats s;
-	uint64_t fallbacks = 0, enobufs = 0;
 	char scope[128];
 	size_t i;
 
@@ -200,19 +206,18 @@ void udpcapd_stats_log(struct udpcapd *d)
 		log_error("stats: out of memory");
 		return;
 	}
-	for (i = 0; i < d->nthreads; i++) {
-		fallbacks += __atomic_load_n(&d->threads[i].ts_fallbacks, __ATOMIC_RELAXED);
-		enobufs += __atomic_load_n(&d->threads[i].uring_enobufs, __ATOMIC_RELAXED);
-	}
 	put(&b,
 	    "stats uptime_ms=%llu backend=%s steering=%s hash=%s ts_fallbacks=%llu "
 	    "uring_enobufs=%llu",
 	    (unsigned long long)(s.uptime_ns / 1000000), s.backend, s.steering, s.hash,
-	    (unsigned long long)fallbacks, (unsigned long long)enobufs);
+	    (unsigned long long)s.ts_fallbacks, (unsigned long long)s.uring_enobufs);
 	put_counters(&b, "total", &s.totals);
 	for (i = 0; i < s.listener_count; i++) {
 		snprintf(scope, sizeof(scope), "listener.%s", s.listeners[i].name);
-		put(&b, " %s.listen=%s", scope, s.listeners[i].listen);
+		put(&b, " %s.listen=%s %s.steering=%s %s.steering_select_failed=%llu", scope,
+		    s.listeners[i].listen, scope,
+		    s.listeners[i].steering ? s.listeners[i].steering : "none", scope,
+		    (unsigned long long)s.listeners[i].steering_select_failed);
 		put_counters(&b, scope, &s.listeners[i].c);
 	}
 	for (i = 0; i < s.ring_count; i++) {

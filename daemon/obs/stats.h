@@ -27,6 +27,9 @@ struct udpcapd_stats_listener {
 	char name[64];
 	char listen[80];   /* "0.0.0.0:4789" */
 	char encap[32];	   /* "vxlan" */
+	const char *steering; /* this listener's mode: "ebpf" | "cbpf" | "kernel" (NULL: unknown) */
+	/* eBPF: datagrams whose socket selection failed (the kernel then hashed them) */
+	uint64_t steering_select_failed;
 	struct udpcapd_stats_counters c;
 };
 
@@ -46,6 +49,8 @@ struct udpcapd_stats {
 	char steering_why[160];	 /* why that mode (auto fallbacks) */
 	const char *backend;	 /* "recvmmsg" | "io_uring" */
 	const char *hash;	 /* "5-tuple" | "ip-pair" */
+	uint64_t ts_fallbacks;	 /* datagrams without a kernel timestamp (clock used) */
+	uint64_t uring_enobufs;	 /* io_uring: multishot receives ended for want of buffers */
 	/* packets the steering program could not parse (still delivered somewhere) */
 	uint64_t steering_unparsed[UDPCAP_DECAP__COUNT];
 	struct udpcapd_stats_counters totals;

@@ -98,7 +98,10 @@ static struct json_object *listener_json(const struct udpcapd_stats_listener *l)
 	if (!o)
 		return NULL;
 	if (add_str(o, "name", l->name) < 0 || add_str(o, "listen", l->listen) < 0 ||
-	    add_str(o, "encap", l->encap) < 0 || add_counters(o, &l->c) < 0) {
+	    add_str(o, "encap", l->encap) < 0 ||
+	    add_str(o, "steering", l->steering ? l->steering : "none") < 0 ||
+	    add_u64(o, "steering_select_failed", l->steering_select_failed) < 0 ||
+	    add_counters(o, &l->c) < 0) {
 		json_object_put(o);
 		return NULL;
 	}
@@ -191,7 +194,8 @@ int udpcapd_stats_json(const struct udpcapd_stats *s, const char *ring,
 	    add_u64(o, "uptime_ns", s->uptime_ns) < 0 || add_str(o, "steering", s->steering) < 0 ||
 	    add_str(o, "steering_why", s->steering_why) < 0 || add_str(o, "hash", s->hash) < 0 ||
 	    add(o, "steering_unparsed", unparsed_json(s->steering_unparsed)) < 0 ||
-	    add_str(o, "backend", s->backend) < 0)
+	    add_str(o, "backend", s->backend) < 0 || add_u64(o, "ts_fallbacks", s->ts_fallbacks) < 0 ||
+	    add_u64(o, "uring_enobufs", s->uring_enobufs) < 0)
 		goto nomem;
 
 	a = json_object_new_object();

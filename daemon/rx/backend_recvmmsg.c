@@ -29,8 +29,11 @@ struct mmsg_bufs {
 	struct sockaddr_storage *names;
 	bool want_names; /* source addresses are read only for allow-lists */
 	uint8_t *ctrl;
-	uint8_t *data;
+	uint8_t *data; /* batch buffers of BUF_STRIDE bytes (udpcapd_rx_bufs_map) */
 };
+
+/* A whole datagram per slot; the address space is not memory (udpcapd.h). */
+#define BUF_STRIDE ((size_t)UDPCAPD_MAX_PAYLOAD + 1)
 
 static void bufs_free(struct mmsg_bufs *b)
 {
@@ -38,7 +41,8 @@ static void bufs_free(struct mmsg_bufs *b)
 	free(b->iov);
 	free(b->names);
 	free(b->ctrl);
-	free(b->data);
+	if (b->data)
+		munmap(b->data, (size_t)b->batch * BUF_STRIDE);
 }
 
 static void bufs_reset(struct mmsg_bufs *b, unsigned i)
@@ -65,14 +69,14 @@ static int bufs_init(struct mmsg_bufs *b, unsigned batch)
 	b->iov = calloc(batch, sizeof(*b->iov));
 	b->names = calloc(batch, sizeof(*b->names));
 	b->ctrl = calloc(batch, UDPCAPD_CMSG_LEN);
-	b->data = malloc((size_t)batch * UDPCAPD_MAX_PAYLOAD);
+	b->data = udpcapd_rx_bufs_map((size_t)batch * BUF_STRIDE);
 	if (!b->msgs || !b->iov || !b->names || !b->ctrl || !b->data) {
 		bufs_free(b);
 		return -ENOMEM;
 	}
 	for (i = 0; i < batch; i++) {
-		b->iov[i].iov_base = b->data + (size_t)i * UDPCAPD_MAX_PAYLOAD;
-		b->iov[i].iov_len = UDPCAPD_MAX_PAYLOAD;
+		b->iov[i].iov_base = b->data + (size_t)i * BUF_STRIDE;
+		b->iov[i].iov_len = BUF_STRIDE;
 		bufs_reset(b, i);
 	}
 	return 0;
@@ -88,6 +92,7 @@ static unsigned rx_batch(struct udpcapd_thread *t, struct udpcapd_sock *s, struc
 	const struct udpcapd_filter *f;
 	struct udpcapd_rx_meta last = {0};
 	uint64_t now = 0;
+	bool big = false;
 	int n, i;
 
 	/*
@@ -120,15 +125,18 @@ static unsigned rx_batch(struct udpcapd_thread *t, struct udpcapd_sock *s, struc
 			m.ts_ns = udpcapd_rx_fallback_ts(t, &now);
 		if (m.has_drops)
 			last = m;
-		udpcapd_rx_one(s, f, b->iov[i].iov_base,
-			       len > UDPCAPD_MAX_PAYLOAD ? UDPCAPD_MAX_PAYLOAD : len,
+		udpcapd_rx_one(s, f, b->iov[i].iov_base, len > BUF_STRIDE ? BUF_STRIDE : len,
 			       mh->msg_flags & MSG_TRUNC, mh->msg_name, m.ts_ns);
+		big |= len > UDPCAPD_COMMON_PAYLOAD;
 		bufs_reset(b, (unsigned)i);
 	}
 	if (last.has_drops)
 		udpcapd_sock_drops_update(s, last.sk_drops);
 	udpcapd_cell_write_end(s->cnt);
 	udpcapd_rx_publish(s);
+	/* outside the counter batch: a system call there would hold off readers */
+	for (i = 0; __builtin_expect(big, 0) && i < n; i++)
+		udpcapd_rx_release_tail(b->iov[i].iov_base, b->msgs[i].msg_len);
 	return (unsigned)n;
 }
 

@@ -40,13 +40,14 @@ struct uring_rx {
 	bool *dirty;	    /* per socket: ring needs a publish */
 };
 
-/* Buffer = io_uring_recvmsg_out + name + control + payload of UDPCAPD_MAX_PAYLOAD. */
+/* Buffer = io_uring_recvmsg_out + name + control + payload of UDPCAPD_MAX_PAYLOAD,
+ * whole pages: address space only, ordinary datagrams touch the first page. */
 static size_t buffer_size(void)
 {
 	size_t n = sizeof(struct io_uring_recvmsg_out) + sizeof(struct sockaddr_storage) +
 		   UDPCAPD_CMSG_LEN + UDPCAPD_MAX_PAYLOAD;
 
-	return (n + 63) & ~(size_t)63;
+	return (n + 4095) & ~(size_t)4095;
 }
 
 static int setup_ring(struct io_uring *ring, unsigned entries, unsigned cq_entries)
@@ -83,7 +84,8 @@ static void uring_free(struct uring_rx *u)
 	}
 	if (u->br)
 		munmap(u->br, u->br_size);
-	free(u->bufs);
+	if (u->bufs)
+		munmap(u->bufs, u->buf_size * u->nbufs);
 	free(u->dirty);
 }
 
@@ -94,7 +96,8 @@ static int uring_init(struct uring_rx *u, struct udpcapd_thread *t)
 	int r;
 
 	memset(u, 0, sizeof(*u));
-	/* A power of two, at least 256 and at most 4096 buffers (~9.5 KiB each). */
+	/* A power of two, at least 256 and at most 4096 buffers (68 KiB of address
+	 * space each, about a page of memory for an ordinary datagram). */
 	u->nbufs = 256;
 	while (u->nbufs < want && u->nbufs < 4096)
 		u->nbufs <<= 1;
@@ -108,7 +111,7 @@ static int uring_init(struct uring_rx *u, struct udpcapd_thread *t)
 	u->mask = u->nbufs - 1;
 	u->buf_size = buffer_size();
 	u->dirty = calloc(t->nsocks, sizeof(*u->dirty));
-	u->bufs = aligned_alloc(64, u->buf_size * u->nbufs);
+	u->bufs = udpcapd_rx_bufs_map(u->buf_size * u->nbufs);
 	if (!u->dirty || !u->bufs)
 		return -ENOMEM;
 
@@ -172,7 +175,7 @@ static void complete(struct uring_rx *u, struct udpcapd_thread *t, struct io_uri
 	struct udpcapd_rx_meta m = {0};
 	const struct udpcapd_filter *f;
 	struct cmsghdr *c;
-	unsigned bid, len;
+	unsigned bid, len = 0;
 	uint8_t *buf;
 
 	if (cqe->user_data >= t->nsocks)
@@ -209,7 +212,6 @@ static void complete(struct uring_rx *u, struct udpcapd_thread *t, struct io_uri
 		/* acquire: pairs with the release in udpcapd_filters_swap() */
 		f = __atomic_load_n(&s->l->filter, __ATOMIC_ACQUIRE);
 		len = io_uring_recvmsg_payload_length(o, cqe->res, &u->msgh);
-		/* The buffer has a little slack: the limit is exactly UDPCAPD_MAX_PAYLOAD. */
 		udpcapd_rx_one(s, f, io_uring_recvmsg_payload(o, &u->msgh),
 			       len > UDPCAPD_MAX_PAYLOAD ? UDPCAPD_MAX_PAYLOAD : len,
 			       (o->flags & MSG_TRUNC) || len > UDPCAPD_MAX_PAYLOAD,
@@ -217,6 +219,9 @@ static void complete(struct uring_rx *u, struct udpcapd_thread *t, struct io_uri
 		u->dirty[cqe->user_data] = true;
 	}
 	udpcapd_cell_write_end(s->cnt);
+	/* outside the counter batch: a system call there would hold off readers */
+	if (o && __builtin_expect(len > UDPCAPD_COMMON_PAYLOAD, 0))
+		udpcapd_rx_release_tail(io_uring_recvmsg_payload(o, &u->msgh), len);
 	recycle(u, bid, (*recycled)++);
 }
 

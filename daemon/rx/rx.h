@@ -10,6 +10,7 @@
 
 #include <netinet/in.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <udpcap/decap.h>
@@ -119,8 +120,8 @@ static inline void udpcapd_rx_publish(struct udpcapd_sock *s)
 
 /*
  * udpcapd_rx_one - account and deliver one datagram of socket @s.
- * @payload, @len: what was read (at most UDPCAPD_MAX_PAYLOAD bytes)
- * @truncated: the datagram was longer than the buffer (MSG_TRUNC)
+ * @payload, @len: what was read (the whole datagram)
+ * @truncated: the kernel cut it (MSG_TRUNC; cannot happen with our buffers)
  */
 static inline void udpcapd_rx_one(struct udpcapd_sock *s, const struct udpcapd_filter *f,
 				  const uint8_t *payload, size_t len, bool truncated,
@@ -175,6 +176,34 @@ static inline void udpcapd_rx_one(struct udpcapd_sock *s, const struct udpcapd_f
 	}
 	udpcapd_counter_add(&cnt->delivered, 1);
 	udpcapd_counter_add(&cnt->bytes, dc.inner_len);
+}
+
+/*
+ * Receive buffers: @len bytes of address space, no memory reserved (pages
+ * appear as the kernel writes them). NULL on failure. Free with munmap().
+ */
+static inline uint8_t *udpcapd_rx_bufs_map(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	return p == MAP_FAILED ? NULL : (uint8_t *)p;
+}
+
+/*
+ * After a datagram longer than UDPCAPD_COMMON_PAYLOAD at @payload (@len
+ * bytes) is delivered: give back the whole pages it touched beyond that, so
+ * a burst of large datagrams does not leave every buffer resident. Only
+ * pages inside the datagram, never a neighbouring buffer's. Rare path.
+ */
+static inline void udpcapd_rx_release_tail(const uint8_t *payload, size_t len)
+{
+	const uintptr_t page = 4096;
+	uintptr_t start = ((uintptr_t)payload + UDPCAPD_COMMON_PAYLOAD + page - 1) & ~(page - 1);
+	uintptr_t end = ((uintptr_t)payload + len) & ~(page - 1);
+
+	if (len > UDPCAPD_COMMON_PAYLOAD && end > start)
+		madvise((void *)start, end - start, MADV_DONTNEED);
 }
 
 /* Kernel timestamp missing (should not happen): use the clock, count it. */

@@ -134,6 +134,11 @@ void udpcapd_steering_unparsed(const struct udpcapd_steering *s, uint64_t acc[UD
 		udpcapd_steering_ebpf_unparsed(s->ebpf, acc);
 }
 
+uint64_t udpcapd_steering_select_failed(const struct udpcapd_steering *s)
+{
+	return s && s->ebpf ? udpcapd_steering_ebpf_select_failed(s->ebpf) : 0;
+}
+
 void udpcapd_steering_free(struct udpcapd_steering *s)
 {
 	if (!s)

@@ -38,6 +38,9 @@ const char *udpcapd_steering_mode_name(enum udpcap_steering mode);
 void udpcapd_steering_unparsed(const struct udpcapd_steering *s,
 			       uint64_t acc[UDPCAP_DECAP__COUNT]);
 
+/* eBPF: socket selections that failed (the kernel hashed those); 0 otherwise. */
+uint64_t udpcapd_steering_select_failed(const struct udpcapd_steering *s);
+
 /* NULL ok. */
 void udpcapd_steering_free(struct udpcapd_steering *s);
 

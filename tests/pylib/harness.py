@@ -22,7 +22,7 @@ import time
 from udpcap_packets import checksum, eth_ipv4_udp, geneve, vxlan  # noqa: E402,F401 (re-exported)
 from udpcap_procs import stop_process  # noqa: E402
 
-MAX_PAYLOAD = 9216  # udpcapd receives datagrams up to this; longer ones count "truncated"
+MAX_PAYLOAD = 65535  # udpcapd receives every datagram whole, up to the largest UDP payload
 BUILD = os.environ.get("UDPCAP_BUILD_ROOT", "")
 SOURCE = os.environ.get("UDPCAP_SOURCE_ROOT", "")
 PCAPS = os.environ.get("UDPCAP_PCAP_DIR", "")

@@ -5,7 +5,8 @@ reason, in all three views: udpcapctl stats --json, the udpcapctl stats table
 and the Prometheus page (which promtool accepts, scraped live). Real UDP on
 loopback into the real daemon: valid VXLAN (delivered, or ring_full in a
 tiny ring with no consumer), a VNI outside vni =, a clear I flag
-(vxlan_no_vni), datagrams over 9216 B (truncated) and a listener whose
+(vxlan_no_vni), 10 KB datagrams (delivered whole like the valid ones, or
+ring_full; none truncated) and a listener whose
 allow-list excludes 127.0.0.1 (not_allowed). Then a consumer attaches and
 rings/stats/metrics show its pid and the ring draining; udpcapctl rings
 agrees with the ring headers read directly (--dir); --watch prints rates."""
@@ -19,7 +20,7 @@ import urllib.error
 
 import obs_live as L  # noqa: E402
 
-VALID, VNI_FILTERED, NO_VNI, OVERSIZE, NOT_ALLOWED = 500, 15, 7, 5, 11
+VALID, VNI_FILTERED, NO_VNI, BIG, NOT_ALLOWED = 500, 15, 7, 5, 11
 # 500 x 1.4 KB cannot fit two rings of the smallest size (256 KiB): ring_full for sure
 INNER = 1400
 
@@ -30,7 +31,7 @@ def send_traffic(d):
     sent += L.send(vx, [L.vxlan(100 + i % 50, L.inner_frame(i, INNER)) for i in range(VALID)])
     sent += L.send(vx, [L.vxlan(500, L.inner_frame(i, 200)) for i in range(VNI_FILTERED)])
     sent += L.send(vx, [L.vxlan(100, L.inner_frame(i, 200), flags=0x00) for i in range(NO_VNI)])
-    sent += L.send(vx, [L.vxlan(100, L.inner_frame(i, 10000)) for i in range(OVERSIZE)])
+    sent += L.send(vx, [L.vxlan(100, L.inner_frame(i, 10000)) for i in range(BIG)])
     sent += L.send(deny, [L.vxlan(100, L.inner_frame(i, 200)) for i in range(NOT_ALLOWED)])
     return sent
 
@@ -50,14 +51,14 @@ def check_json(s):
     vx, deny = ls["vx"], ls["deny"]
     ring_full = vx["drops"]["ring_full"]
     want_vx = {"socket": 0, "not_allowed": 0, "vni_filtered": VNI_FILTERED,
-               "vxlan_no_vni": NO_VNI, "truncated": OVERSIZE}
+               "vxlan_no_vni": NO_VNI, "truncated": 0}
     for reason, n in want_vx.items():
         if vx["drops"][reason] != n:
             L.fail(f"listener vx drops[{reason}] = {vx['drops'][reason]}, sent {n}")
-    if not (0 < ring_full < VALID) or vx["delivered"] + ring_full != VALID:
-        L.fail(f"vx delivered {vx['delivered']} + ring_full {ring_full} != {VALID} "
+    if not (0 < ring_full < VALID) or vx["delivered"] + ring_full != VALID + BIG:
+        L.fail(f"vx delivered {vx['delivered']} + ring_full {ring_full} != {VALID + BIG} "
                "(or one of them is 0)")
-    if vx["received"] != VALID + VNI_FILTERED + NO_VNI + OVERSIZE:
+    if vx["received"] != VALID + VNI_FILTERED + NO_VNI + BIG:
         L.fail(f"vx received {vx['received']}")
     if deny["received"] != NOT_ALLOWED or deny["drops"]["not_allowed"] != NOT_ALLOWED or \
             deny["delivered"] != 0:
@@ -100,10 +101,9 @@ def check_table(d, s, ring_full):
     if f"steering {s['steering']}" not in r.stdout:
         L.fail(f"table does not name the steering mode:\n{r.stdout}")
     nums, drops = rows[("listener", "vx")]
-    if nums[:2] != [str(VALID + VNI_FILTERED + NO_VNI + OVERSIZE), str(VALID - ring_full)]:
+    if nums[:2] != [str(VALID + VNI_FILTERED + NO_VNI + BIG), str(VALID + BIG - ring_full)]:
         L.fail(f"table vx row: {nums}\n{r.stdout}")
-    want = {"vni_filtered": VNI_FILTERED, "vxlan_no_vni": NO_VNI, "truncated": OVERSIZE,
-            "ring_full": ring_full}
+    want = {"vni_filtered": VNI_FILTERED, "vxlan_no_vni": NO_VNI, "ring_full": ring_full}
     if drops != want:
         L.fail(f"table vx drops {drops}, wanted {want}\n{r.stdout}")
     nums, drops = rows[("listener", "deny")]
@@ -130,12 +130,12 @@ def check_metrics(d, s, ring_full):
     m, typed = L.parse_metrics(text)
     M = lambda name, **kw: L.metric(m, name, **kw)  # noqa: E731
     if M("udpcapd_received_packets_total", listener="vx") != \
-            VALID + VNI_FILTERED + NO_VNI + OVERSIZE:
+            VALID + VNI_FILTERED + NO_VNI + BIG:
         L.fail("metrics: received vx")
     if M("udpcapd_received_packets_total", listener="deny") != NOT_ALLOWED:
         L.fail("metrics: received deny")
     want = {("vx", "vni_filtered"): VNI_FILTERED, ("vx", "vxlan_no_vni"): NO_VNI,
-            ("vx", "truncated"): OVERSIZE, ("vx", "ring_full"): ring_full,
+            ("vx", "truncated"): 0, ("vx", "ring_full"): ring_full,
             ("vx", "socket"): 0, ("vx", "not_allowed"): 0,
             ("deny", "not_allowed"): NOT_ALLOWED, ("deny", "ring_full"): 0}
     for (listener, reason), n in want.items():
@@ -144,7 +144,7 @@ def check_metrics(d, s, ring_full):
             L.fail(f"metrics: dropped{{{listener},{reason}}} = {got}, sent {n}")
     delivered = sum(M("udpcapd_delivered_packets_total", ring=r["name"], group="default")
                     for r in s["rings"])
-    if delivered != VALID - ring_full:
+    if delivered != VALID + BIG - ring_full:
         L.fail(f"metrics: delivered {delivered}")
     for r in s["rings"]:
         n = r["name"]

@@ -121,7 +121,7 @@ static void test_families(void **state)
 		assert_true(line[strlen(fam)] == '{' || line[strlen(fam)] == ' ');
 		assert_int_equal(strncmp(line, "udpcapd_", 8), 0);
 	}
-	assert_int_equal(families, 17);
+	assert_int_equal(families, 21);
 	free(t);
 	udpcapd_stats_free(&s);
 }
