@@ -9,7 +9,9 @@ tiny ring with no consumer), a VNI outside vni =, a clear I flag
 ring_full; none truncated) and a listener whose
 allow-list excludes 127.0.0.1 (not_allowed). Then a consumer attaches and
 rings/stats/metrics show its pid and the ring draining; udpcapctl rings
-agrees with the ring headers read directly (--dir); --watch prints rates."""
+agrees with the ring headers read directly (--dir); --watch prints rates.
+ts_fallbacks, uring_enobufs and each listener's steering mode and eBPF
+select failures are in the JSON and on the page."""
 
 import json
 import os
@@ -42,9 +44,18 @@ def by_name(items):
 
 def check_json(s):
     for key in ("steering", "totals", "listeners", "rings", "version", "backend",
-                "steering_unparsed", "uptime_ns", "start_time_ns"):
+                "steering_unparsed", "uptime_ns", "start_time_ns", "ts_fallbacks",
+                "uring_enobufs"):
         if key not in s:
             L.fail(f"stats JSON lacks {key!r}")
+    if s.get("ts_fallbacks") != 0 or s.get("uring_enobufs") != 0:
+        L.fail(f"ts_fallbacks {s.get('ts_fallbacks')}, uring_enobufs {s.get('uring_enobufs')}: "
+               "both should be 0 here")
+    for x in s["listeners"]:
+        if x.get("steering") not in ("ebpf", "cbpf", "kernel") or \
+                x.get("steering_select_failed") != 0:
+            L.fail(f"listener {x['name']}: steering {x.get('steering')!r}, "
+                   f"steering_select_failed {x.get('steering_select_failed')!r}")
     if s["steering"] not in ("ebpf", "cbpf", "kernel"):
         L.fail(f"steering {s['steering']!r}")
     ls = by_name(s["listeners"])
@@ -129,6 +140,15 @@ def check_metrics(d, s, ring_full):
     L.promtool_check(text)
     m, typed = L.parse_metrics(text)
     M = lambda name, **kw: L.metric(m, name, **kw)  # noqa: E731
+    # counters that used to be collected but never shown
+    for name in ("udpcapd_timestamp_fallbacks_total", "udpcapd_uring_enobufs_total"):
+        if M(name) != 0:
+            L.fail(f"metrics: {name} = {M(name)}, want 0")
+    for x in s["listeners"]:
+        if M("udpcapd_listener_steering_mode", listener=x["name"], mode=x["steering"]) != 1:
+            L.fail(f"metrics: listener {x['name']} steering mode is not {x['steering']}")
+        if M("udpcapd_steering_select_failed_total", listener=x["name"]) != 0:
+            L.fail(f"metrics: steering_select_failed of {x['name']}")
     if M("udpcapd_received_packets_total", listener="vx") != \
             VALID + VNI_FILTERED + NO_VNI + BIG:
         L.fail("metrics: received vx")
