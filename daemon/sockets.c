@@ -61,6 +61,35 @@ static void set_rcvbuf(int fd, uint64_t want, const char *listener, bool *warned
 	}
 }
 
+static unsigned addr_port(const struct sockaddr_storage *ss)
+{
+	return ntohs(ss->ss_family == AF_INET6 ? ((const struct sockaddr_in6 *)ss)->sin6_port
+					       : ((const struct sockaddr_in *)ss)->sin_port);
+}
+
+/*
+ * An operator who writes listen = [::]:PORT expects what a Linux socket
+ * bound to [::] does by default: IPv4 and IPv6 alike (IPv4 sources appear
+ * as ::ffff:a.b.c.d, which allow-lists match against IPv4 networks; the
+ * steering programs read only the UDP payload). The one exception is a
+ * configuration that also listens on the same port over IPv4 in another
+ * listener: then this one keeps to IPv6 and the other gets the IPv4
+ * traffic, as before. Specific IPv6 addresses are IPv6 only.
+ */
+static bool listener_v6only(const struct udpcapd *d, const struct udpcapd_listener *l)
+{
+	unsigned i, port = addr_port(&l->addr);
+
+	if (l->addr.ss_family != AF_INET6 ||
+	    !IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)&l->addr)->sin6_addr))
+		return true;
+	for (i = 0; i < d->nlisteners; i++)
+		if (d->listeners[i].addr.ss_family == AF_INET && port &&
+		    addr_port(&d->listeners[i].addr) == port)
+			return true;
+	return false;
+}
+
 static int open_one(struct udpcapd *d, struct udpcapd_listener *l, int *ret_fd, bool *warned)
 {
 	int fd, r;
@@ -70,7 +99,7 @@ static int open_one(struct udpcapd *d, struct udpcapd_listener *l, int *ret_fd, 
 		return -errno;
 	if ((r = setopt_int(fd, SOL_SOCKET, SO_REUSEPORT, 1)) < 0 ||
 	    (l->addr.ss_family == AF_INET6 &&
-	     (r = setopt_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1)) < 0) ||
+	     (r = setopt_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, l->v6only)) < 0) ||
 	    (r = setopt_int(fd, SOL_SOCKET, SO_TIMESTAMPNS, 1)) < 0 ||
 	    (r = setopt_int(fd, SOL_SOCKET, SO_RXQ_OVFL, 1)) < 0) {
 		close(fd);
@@ -188,19 +217,18 @@ int udpcapd_sockets_probe(struct udpcapd *d)
 
 	for (i = 0; i < d->nlisteners; i++) {
 		struct udpcapd_listener *l = &d->listeners[i];
-		unsigned port = ntohs(l->addr.ss_family == AF_INET6
-					  ? ((const struct sockaddr_in6 *)&l->addr)->sin6_port
-					  : ((const struct sockaddr_in *)&l->addr)->sin_port);
+		unsigned port = addr_port(&l->addr);
 		char owner[128];
 		int fd, r = 0;
 
+		l->v6only = listener_v6only(d, l);
 		if (!port) /* the kernel picks a free one */
 			continue;
 		fd = socket(l->addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 		if (fd < 0)
 			return -errno;
 		if (l->addr.ss_family == AF_INET6)
-			r = setopt_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1);
+			r = setopt_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, l->v6only);
 		if (r == 0 && bind(fd, (const struct sockaddr *)&l->addr, l->addr_len) < 0)
 			r = -errno;
 		close(fd);
@@ -297,8 +325,12 @@ static int open_listener(struct udpcapd *d, unsigned li)
 			  why[0] ? why : strerror(-r));
 		return r;
 	}
-	log_info("listener %s: %s on %s, %u sockets, steering %s (%s); allow %s, vni %s", l->name,
-		 udpcap_encap_name(l->encap.type), l->listen, d->nrings,
+	log_info("listener %s: %s on %s (%s), %u sockets, steering %s (%s); allow %s, vni %s",
+		 l->name, udpcap_encap_name(l->encap.type), l->listen,
+		 l->addr.ss_family == AF_INET ? "IPv4"
+		 : l->v6only		      ? "IPv6 only"
+					      : "IPv4 and IPv6",
+		 d->nrings,
 		 udpcapd_steering_mode_name(udpcapd_steering_mode(l->steering)), why,
 		 cl->allow_count ? "listed networks" : "any", cl->vni_count ? "listed" : "any");
 	if (li == 0) {

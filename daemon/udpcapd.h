@@ -60,6 +60,9 @@ struct udpcapd_listener {
 	struct udpcap_encap encap;
 	struct sockaddr_storage addr;
 	socklen_t addr_len;
+	/* listen = [::]:PORT receives IPv4 too (IPV6_V6ONLY off), unless another
+	 * listener holds the port on IPv4; set by udpcapd_sockets_probe() */
+	bool v6only;
 	int *fds; /* one per ring */
 	struct udpcapd_steering *steering;
 	struct udpcapd_filter *filter; /* __atomic: release by main, acquire by receivers */
