@@ -32,8 +32,15 @@ With --compare OTHER_BUILD_DIR, OTHER's udpcapd runs too, interleaved with
 this build's, and a last table gives this build's CPU per packet over
 OTHER's (< 1.00: this build is cheaper): how a change moved the data path.
 
+The ring-group rows (--groups, on by default) are the first backend with 4
+rings, once as one group and once with a second group of 1 ring ([rings rec]:
+4 + 1 rings, a dump draining every ring); the second group's cost is printed
+as the ratio of udpcapd's CPU per packet (receivers and the group's writer
+thread) against the one-group row of the same run.
+
 Usage: bench/datapath.py BUILD_DIR [--packets N] [--reps R] [--paced-fraction F]
-                         [--backends recvmmsg,io_uring] [--dedup-us US]
+                         [--backends recvmmsg,io_uring] [--dedup-us US] [--no-groups]
+                         [--rows REGEX]
                          [--plot FILE.svg [--sweep 25000,...,max] [--sweep-seconds S]
                           [--skip-table]]
                          [--compare OTHER_BUILD_DIR]
@@ -55,6 +62,9 @@ import time
 # The replayed pcap repeats its 1024 packets byte for byte: a window shorter
 # than one loop at the sender's top rate (> 1 ms) keeps them all distinct.
 DEDUP_US = 200
+
+# the second ring group of the group rows: one ring, as a recorder's
+GROUP_REC = "\n[rings rec]\ncount = 1\nsize = 64M\n"
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "pylib"))
@@ -136,19 +146,24 @@ def run_bare(h, bare, pcap, packets, rate, coalesce_us=0):
             "sys_ns": sys1 - sys0, "switches": sw1 - sw0, "sender_ns": snd1 - snd0}
 
 
-def run_daemon(h, backend, threads, pcap, packets, rate, dedup_us=0, udpcapd=None):
+def run_daemon(h, backend, threads, pcap, packets, rate, dedup_us=0, udpcapd=None, rings=2,
+               groups=""):
     if udpcapd:
         saved, h.UDPCAPD = h.UDPCAPD, udpcapd
         try:
-            return run_daemon(h, backend, threads, pcap, packets, rate, dedup_us)
+            return run_daemon(h, backend, threads, pcap, packets, rate, dedup_us, None, rings,
+                              groups)
         finally:
             h.UDPCAPD = saved
-    d = h.Daemon([("vx", "127.0.0.1", "vxlan", ())], rings=2, backend=backend,
+    d = h.Daemon([("vx", "127.0.0.1", "vxlan", ())], rings=rings, backend=backend,
                  ring_size="64M", rcvbuf="16M", threads=threads,
-                 extra=f"[dedup]\nwindow_us = {dedup_us}\n" if dedup_us else "").start()
+                 extra=(f"[dedup]\nwindow_us = {dedup_us}\n" if dedup_us else "") +
+                 groups).start()
     dumps = []
     try:
-        for r in d.ring_names():
+        names = d.ring_names() + [r["name"] for r in d.stats()["rings"]
+                                  if r.get("group", "default") != "default"]
+        for r in names:
             dm = h.Dump(r, d.ring_dir, "/dev/null")
             dm.wait_attached()
             dumps.append(dm)
@@ -312,6 +327,10 @@ def main():
                     help="udpcapd [receive] threads values to run (0 = one per ring)")
     ap.add_argument("--dedup-us", type=int, default=DEDUP_US,
                     help="[dedup] window_us of the 'dedup' row (0: no such row)")
+    ap.add_argument("--no-groups", dest="groups", action="store_false",
+                    help="leave out the ring-group rows")
+    ap.add_argument("--rows", metavar="REGEX",
+                    help="only the receivers whose row name matches (bare recvmmsg always)")
     ap.add_argument("--plot", metavar="FILE",
                     help="also sweep the offered rate and draw CPU per packet (SVG, or PNG "
                     "if FILE ends in .png; needs gnuplot)")
@@ -352,6 +371,16 @@ def main():
         receivers.append((f"udpcapd {first} dedup",
                           lambda rate: run_daemon(h, first, 0, pcap, a.packets, rate,
                                                   a.dedup_us)))
+
+    if a.groups:
+        receivers.append((f"udpcapd {first} 1 group",
+                          lambda rate: run_daemon(h, first, 0, pcap, a.packets, rate, rings=4)))
+        receivers.append((f"udpcapd {first} 4+1",
+                          lambda rate: run_daemon(h, first, 0, pcap, a.packets, rate, rings=4,
+                                                  groups=GROUP_REC)))
+    if a.rows:
+        receivers = [r for r in receivers
+                     if r[0] == "bare recvmmsg" or re.search(a.rows, r[0])]
 
     if a.plot:
         # the sweep's own receivers: each backend once, and the kernel path as root
@@ -403,6 +432,13 @@ def main():
                   f"{per:>9.0f} {ratio:>7.2f} {r['received'] / max(r['switches'], 1):>9.1f} "
                   f"{sysper:>13.0f}"
                   + (f"  drops by reason {r['drop_reasons']}" if r.get("drop_reasons") else ""))
+        one = results.get((f"udpcapd {first} 1 group", load))
+        two = results.get((f"udpcapd {first} 4+1", load))
+        if one and two:
+            per_one = one["cpu_ns"] / max(one["received"], 1)
+            per_two = two["cpu_ns"] / max(two["received"], 1)
+            print(f"  second ring group: {per_two - per_one:+.0f} ns/pkt, {per_two / per_one:.2f}x "
+                  f"udpcapd {first} with one group of 4 rings (goal <= 1.3x)")
         on = results.get((f"udpcapd {first} dedup", load))
         off = results.get((f"udpcapd {first} t=0", load))
         if on and off:

@@ -20,7 +20,7 @@ if grep -q "failed" <<<"$out"; then
 	exit 1
 fi
 for row in "bare recvmmsg" "bare +coalesce" "udpcapd recvmmsg t=0" "udpcapd io_uring t=0" \
-	"udpcapd recvmmsg dedup"; do
+	"udpcapd recvmmsg dedup" "udpcapd recvmmsg 1 group" "udpcapd recvmmsg 4+1"; do
 	[ "$(sed '/^sweep:/,$d' <<<"$out" | grep -c "^  $row")" -eq 2 ] || { echo "FAIL: no '$row' row per load"; exit 1; }
 done
 curves=("bare recvmmsg" "udpcapd recvmmsg" "udpcapd io_uring")
