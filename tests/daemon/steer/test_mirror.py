@@ -9,6 +9,10 @@ two directions of one connection arrive with different outer ports.
 For steering = ebpf and cbpf every connection (both directions) must be in
 exactly one of the 4 rings and >= 2 rings must be used; steering = kernel is
 the control and must split connections (its count is printed).
+The daemon also runs two more ring groups, 'ids' (3 rings) and 'rec' (1
+ring): in every mode each holds exactly the default group's packets and
+splits no connection (their ring is the inner-flow hash the daemon computes
+itself, so even steering = kernel leaves them whole).
 Needs root (namespaces, tc); skips loudly otherwise."""
 
 import os
@@ -100,8 +104,36 @@ def topology():
            "u32", "0", "0", "action", "mirred", "egress", "mirror", "dev", "vx0", ns=NS_C)
 
 
-def run_mode(mode, udpcapd, udpcapctl, tmp):
+GROUPS = "\n[rings ids]\ncount = 3\nsize = 4M\n\n[rings rec]\ncount = 1\nsize = 4M\n"
+
+
+def group_files(rings, files):
+    """{group: [file...]} by ring name: worker-N (default), ids-N, rec-N."""
+    out = {}
+    for ring, f in zip(rings, files):
+        out.setdefault(ring.rsplit("-", 1)[0], []).append(f)
+    return out
+
+
+def check_groups(mode, by_group, failures):
+    """Every group holds the default group's packets and splits no connection."""
+    want = sorted(p for f in by_group["worker"] for p in steerlib.read_pcap(f))
+    for g in ("ids", "rec"):
+        got = sorted(p for f in by_group[g] for p in steerlib.read_pcap(f))
+        flows, split, used, packets = steerlib.analyse(by_group[g])
+        print(f"steering {mode}: group {g}: {flows} flows, {split} split, packets per ring "
+              f"{packets}")
+        if got != want:
+            failures.append(f"{mode}: group {g} holds {len(got)} packets, the default group "
+                            f"{len(want)} (or different ones)")
+        if split:
+            failures.append(f"{mode}: group {g} split {split} connections")
+
+
+def run_mode(mode, udpcapd, udpcapctl, tmp, failures):
     conf, ringdir = steerlib.config(tmp, mode, mode, "10.77.2.2:4789")
+    with open(conf, "a") as f:
+        f.write(GROUPS)
     d = steerlib.Daemon(udpcapd, conf, tmp(f"{mode}.log"), prefix=["ip", "netns", "exec", NS_D])
     try:
         active = d.steering()
@@ -117,8 +149,10 @@ def run_mode(mode, udpcapd, udpcapctl, tmp):
             files = dumpers.stop()
     finally:
         d.stop()  # idempotent: covers a failure before the dumpers started
-    flows, split, used, packets = steerlib.analyse(files, lambda k: k[0] == 6 and PORT in (
-        k[2], k[4]))
+    by_group = group_files(d.rings, files)
+    check_groups(mode, by_group, failures)
+    flows, split, used, packets = steerlib.analyse(by_group["worker"], lambda k: k[0] == 6 and
+                                                   PORT in (k[2], k[4]))
     st = d.final_stats()
     # counters.h: received == delivered + drops other than socket overflows
     drops = sum(v for k, v in st.items() if k.startswith("total.drop.") and k != "total.drop.socket")
@@ -155,7 +189,7 @@ def main():
         sh("python3", "-c", WAIT_SERVER, ns=NS_C)
         results = {}
         for mode in ("ebpf", "cbpf", "kernel"):
-            results[mode] = run_mode(mode, udpcapd, udpcapctl, tmp)
+            results[mode] = run_mode(mode, udpcapd, udpcapctl, tmp, failures)
         for mode, (active, ok, tuples, flows, split, used, rc) in results.items():
             if active != mode:
                 failures.append(f"{mode}: daemon steering is {active}")
