@@ -49,6 +49,7 @@ struct dump_args {
 	const char *ring;
 	const char *out;
 	const char *dir;
+	const char *config; /* -f: the ring directory is its [rings] dir */
 	uint64_t count;
 	double timeout;	   /* seconds, 0 = none */
 	uint16_t linktype; /* --linktype; 0 = the ring's */
@@ -80,19 +81,21 @@ struct dump_state {
 	bool out_pipe;	  /* -w - into a pipe */
 };
 
-static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_requested, report_requested;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop_requested = 1;
+	if (sig == SIGUSR1)
+		report_requested = 1; /* tcpdump's habit: print the counts, go on */
+	else
+		stop_requested = 1;
 }
 
 static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: udpcapctl dump RING [-w FILE|-] [-c COUNT] [-G SECONDS] [-C MEGABYTES]\n"
-		"       [-W FILES] [--dir RINGDIR] [--timeout SECONDS]\n"
+		"       [-W FILES] [-d RINGDIR | -f CONFIG] [--timeout SECONDS]\n"
 		"\n"
 		"Attach to RING (a name like worker-0, or a path) as its consumer and write its\n"
 		"packets as a pcap file with nanosecond timestamps (tcpdump -r, tshark -r and\n"
@@ -101,7 +104,9 @@ static void usage(FILE *out)
 		"  -w FILE, --write FILE   output file; - for standard output (the default when\n"
 		"                          standard output is not a terminal)\n"
 		"  -c COUNT, --count COUNT stop after COUNT packets\n"
-		"  --dir RINGDIR           ring directory (default %s)\n"
+		"  -d, --dir RINGDIR       ring directory (default: the installed config's\n"
+		"                          [rings] dir, else %s)\n"
+		"  -f, --config FILE       take the ring directory from FILE's [rings] dir\n"
 		"  --timeout SECONDS       stop after SECONDS\n"
 		"  -G SECONDS              start a new file every SECONDS; FILE is a strftime\n"
 		"                          pattern (e.g. rec-%%Y%%m%%d-%%H%%M%%S.pcap) expanded\n"
@@ -120,6 +125,35 @@ static void usage(FILE *out)
 		"Exit status: 0 ok, 1 failure, 2 usage error, 4 permission denied, 5 no such\n"
 		"ring, 6 another consumer holds the ring.\n",
 		UDPCAP_DEFAULT_RING_DIR);
+}
+
+static void on_config_error(void *ctx, const char *message)
+{
+	(void)ctx;
+	fprintf(stderr, "%s\n", message);
+}
+
+/*
+ * Without -d, the ring directory of -f CONFIG, else of the installed config
+ * when it exists (as stats finds the daemon), else libudpcap's default.
+ * 0, or an exit status after a message.
+ */
+static int ring_dir_of(const struct dump_args *a, struct udpcap_config **ret)
+{
+	const char *path = a->config ? a->config : UDPCAP_DEFAULT_CONFIG;
+
+	*ret = NULL;
+	if (a->dir || (!a->config && access(path, F_OK) != 0))
+		return 0;
+	if (udpcap_config__load(path, on_config_error, NULL, ret) < 0) {
+		if (!a->config) { /* the installed one is unusable: fall back, say so */
+			fprintf(stderr, "udpcapctl dump: ignoring %s\n", path);
+			return 0;
+		}
+		fprintf(stderr, "udpcapctl dump: cannot use config %s\n", path);
+		return CTL_EXIT_USAGE;
+	}
+	return 0;
 }
 
 /* A link type name libudpcap knows (en10mb, raw, ppp), or a LINKTYPE_ number. */
@@ -170,6 +204,7 @@ static int parse_args(int argc, char **argv, struct dump_args *a)
 	    {"write", required_argument, NULL, 'w'},
 	    {"count", required_argument, NULL, 'c'},
 	    {"dir", required_argument, NULL, 'd'},
+	    {"config", required_argument, NULL, 'f'},
 	    {"timeout", required_argument, NULL, 't'},
 	    {"linktype", required_argument, NULL, 'l'},
 	    {"help", no_argument, NULL, 'h'},
@@ -182,7 +217,7 @@ static int parse_args(int argc, char **argv, struct dump_args *a)
 	*a = (struct dump_args){0};
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":w:c:G:C:W:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":w:c:d:f:G:C:W:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'w':
 			a->out = optarg;
@@ -237,6 +272,9 @@ static int parse_args(int argc, char **argv, struct dump_args *a)
 		case 'd':
 			a->dir = optarg;
 			break;
+		case 'f':
+			a->config = optarg;
+			break;
 		case 't':
 			errno = 0;
 			a->timeout = strtod(optarg, &end);
@@ -276,6 +314,10 @@ static int parse_args(int argc, char **argv, struct dump_args *a)
 		return -EINVAL;
 	}
 	a->ring = argv[optind];
+	if (a->dir && a->config) {
+		fprintf(stderr, "udpcapctl dump: give -d DIR or -f CONFIG, not both\n");
+		return -EINVAL;
+	}
 	if (!a->out) {
 		if (isatty(STDOUT_FILENO)) {
 			fprintf(stderr, "udpcapctl dump: not writing a pcap to a terminal; "
@@ -407,6 +449,11 @@ static int open_error(const struct dump_args *a, const struct udpcap_source_opts
 
 	fprintf(stderr, "udpcapctl dump: %s\n",
 		udpcap_source__strerror(a->ring, o, r, msg, sizeof(msg)));
+	if (r == -ENOENT)
+		fprintf(stderr,
+			"udpcapctl dump: looked in %s; a daemon with another [rings] dir: "
+			"-f ITS_CONFIG or -d DIR ('udpcapctl rings' lists the rings)\n",
+			o->dir ? o->dir : UDPCAP_DEFAULT_RING_DIR);
 	switch (r) {
 	case -ENOENT:
 		return CTL_EXIT_UNKNOWN;
@@ -581,6 +628,14 @@ static int capture(struct dump_state *s, const sigset_t *waitmask)
 
 	while (!stop_requested && !s->reader_gone && !files_done(s) &&
 	       (!a->count || s->written + s->other_linktype < a->count)) {
+		if (report_requested) {
+			struct udpcap_source_stats st = {0};
+
+			report_requested = 0;
+			udpcap_source__stats(s->src, &st);
+			fprintf(stderr, "%" PRIu64 " packets captured, %" PRIu64 " dropped by udpcap\n",
+				s->written, st.dropped);
+		}
 		r = udpcap_source__next(s->src, &p);
 		if (r == 1) {
 			naps = 0;
@@ -638,23 +693,30 @@ int cmd_dump(int argc, char **argv)
 	struct udpcap_source_opts o = {.sz = sizeof(o)};
 	struct udpcap_source_stats st = {0};
 	sigset_t block, waitmask;
+	struct udpcap_config *config = NULL;
 	uint16_t linktype;
 	int r, status = CTL_EXIT_OK;
 
 	r = parse_args(argc, argv, &a);
 	if (r)
 		return r > 0 ? CTL_EXIT_OK : CTL_EXIT_USAGE;
-	o.dir = a.dir;
+	r = ring_dir_of(&a, &config);
+	if (r)
+		return r;
+	o.dir = a.dir ? a.dir : config ? config->rings.dir : NULL;
 
 	/* the stop signals only interrupt ppoll(): no lost wake-up between check and sleep */
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &block, &waitmask);
 	sigdelset(&waitmask, SIGINT);
 	sigdelset(&waitmask, SIGTERM);
+	sigdelset(&waitmask, SIGUSR1);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	if (!strcmp(a.out, "-")) {
@@ -698,5 +760,6 @@ out:
 	if (s.dead)
 		pcap_close(s.dead);
 	udpcap_source__close(s.src);
+	udpcap_config__free(config);
 	return status;
 }

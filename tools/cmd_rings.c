@@ -126,24 +126,23 @@ static struct json_object *info_json(const char *name, const char *path,
 static int from_dir(const char *dir, const char *ring, bool json)
 {
 	struct json_object *rings = json_object_new_array();
-	int status = CTL_EXIT_OK;
-	struct dirent *de;
+	int status = CTL_EXIT_OK, n, k;
+	struct dirent **names = NULL;
 	bool found = false;
-	DIR *dh;
 
-	dh = opendir(dir);
-	if (!dh || !rings) {
-		int err = errno;
+	/* in natural order, worker-2 before worker-10, as the daemon lists them */
+	n = rings ? scandir(dir, &names, NULL, versionsort) : -1;
+	if (n < 0) {
+		int err = rings ? errno : ENOMEM;
 
 		fprintf(stderr, "udpcapctl rings: %s: %s\n", dir, strerror(err));
 		json_object_put(rings);
-		if (dh)
-			closedir(dh);
 		return err == EACCES ? CTL_EXIT_PERMISSION : CTL_EXIT_FAILURE;
 	}
 	if (!json)
 		print_head();
-	while ((de = readdir(dh))) {
+	for (k = 0; k < n; k++) {
+		const struct dirent *de = names[k];
 		struct udpcap_ring_info info;
 		char path[4096];
 		int r;
@@ -180,7 +179,9 @@ static int from_dir(const char *dir, const char *ring, bool json)
 				  prod, info.generation, info.written_packets, path);
 		}
 	}
-	closedir(dh);
+	for (k = 0; k < n; k++)
+		free(names[k]);
+	free(names);
 	if (ring && !found) {
 		fprintf(stderr, "udpcapctl rings: no ring named '%s' in %s\n", ring, dir);
 		status = CTL_EXIT_UNKNOWN;
@@ -200,7 +201,7 @@ static int from_dir(const char *dir, const char *ring, bool json)
 int cmd_rings(int argc, char **argv)
 {
 	static const struct option options[] = {
-	    {"config", required_argument, NULL, 'c'}, {"socket", required_argument, NULL, 's'},
+	    {"config", required_argument, NULL, 'f'}, {"socket", required_argument, NULL, 's'},
 	    {"dir", required_argument, NULL, 'd'},    {"json", no_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},	      {},
 	};
@@ -210,7 +211,7 @@ int cmd_rings(int argc, char **argv)
 	int opt;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "c:s:d:h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "f:s:d:h", options, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
 			dir = optarg;
@@ -236,7 +237,7 @@ int cmd_rings(int argc, char **argv)
 		return CTL_EXIT_USAGE;
 	}
 	if ((target.config && target.socket) || (dir && (target.config || target.socket))) {
-		fprintf(stderr, "udpcapctl rings: use one of -c, -s and --dir\n");
+		fprintf(stderr, "udpcapctl rings: use one of -f, -s and --dir\n");
 		return CTL_EXIT_USAGE;
 	}
 	return dir ? from_dir(dir, ring, json) : from_daemon(&target, ring, json);

@@ -37,9 +37,9 @@ static void usage(FILE *out)
 	    "\n"
 	    "Options:\n" CTL_TARGET_HELP
 	    "      --json          print the daemon's JSON reply (schema: control-protocol.md)\n"
-	    "  -w, --watch SECONDS sample every SECONDS and print rates per second, until\n"
+	    "      --watch SECONDS sample every SECONDS and print rates per second, until\n"
 	    "                      Ctrl-C\n"
-	    "  -n, --count N       with --watch: stop after N rate samples\n"
+	    "  -c, --count N       with --watch: stop after N rate samples\n"
 	    "  -r, --ring NAME     only this ring (exit 5 if there is none)\n"
 	    "  -h, --help          this help\n");
 }
@@ -185,9 +185,9 @@ static bool nap(double secs)
 int cmd_stats(int argc, char **argv)
 {
 	static const struct option options[] = {
-	    {"config", required_argument, NULL, 'c'}, {"socket", required_argument, NULL, 's'},
-	    {"json", no_argument, NULL, 'j'},	      {"watch", required_argument, NULL, 'w'},
-	    {"count", required_argument, NULL, 'n'},  {"ring", required_argument, NULL, 'r'},
+	    {"config", required_argument, NULL, 'f'}, {"socket", required_argument, NULL, 's'},
+	    {"json", no_argument, NULL, 'j'},	      {"watch", required_argument, NULL, 'W'},
+	    {"count", required_argument, NULL, 'c'},  {"ring", required_argument, NULL, 'r'},
 	    {"help", no_argument, NULL, 'h'},	      {},
 	};
 	struct json_object *cur = NULL, *prev = NULL;
@@ -201,12 +201,13 @@ int cmd_stats(int argc, char **argv)
 	int opt, r;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "c:s:w:n:r:h", options, NULL)) != -1) {
+	/* -c is a count and -w a file in every command: --watch has no short form */
+	while ((opt = getopt_long(argc, argv, "f:s:c:r:h", options, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
 			json = true;
 			break;
-		case 'w':
+		case 'W':
 			watch = strtod(optarg, &end);
 			if (*end || !(watch >= 0.01 && watch <= 86400)) {
 				fprintf(stderr,
@@ -216,7 +217,7 @@ int cmd_stats(int argc, char **argv)
 				return CTL_EXIT_USAGE;
 			}
 			break;
-		case 'n':
+		case 'c':
 			count = strtol(optarg, &end, 10);
 			if (*end || count < 1) {
 				fprintf(
@@ -245,7 +246,7 @@ int cmd_stats(int argc, char **argv)
 		return CTL_EXIT_USAGE;
 	}
 	if (target.config && target.socket) {
-		fprintf(stderr, "udpcapctl stats: -c and -s exclude each other\n");
+		fprintf(stderr, "udpcapctl stats: -f and -s exclude each other\n");
 		return CTL_EXIT_USAGE;
 	}
 	if (count > 0 && watch == 0) {

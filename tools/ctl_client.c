@@ -28,7 +28,7 @@ static void on_config_error(void *ctx, const char *message)
 	fprintf(stderr, "udpcapctl: %s\n", message);
 }
 
-/* The socket path: -s, else -c's, else the installed config's, else the default. */
+/* The socket path: -s, else -f's, else the installed config's, else the default. */
 static int socket_path(const struct ctl_target *t, char *buf, size_t size)
 {
 	const char *config_path = t->config ? t->config : UDPCAP_DEFAULT_CONFIG;
@@ -61,7 +61,7 @@ static int socket_path(const struct ctl_target *t, char *buf, size_t size)
 
 bool ctl_target_option(struct ctl_target *t, int opt, const char *arg)
 {
-	if (opt == 'c')
+	if (opt == 'f')
 		t->config = arg;
 	else if (opt == 's')
 		t->socket = arg;

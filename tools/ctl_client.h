@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * udpcapctl: client side of the control socket (docs/control-protocol.md).
- * Finds the socket (-s, -c CONFIG, the installed config, the built-in
+ * Finds the socket (-s, -f CONFIG, the installed config, the built-in
  * default), sends one-line JSON requests and maps every failure to a
  * message on stderr and an exit status of ctl.h.
  */
@@ -17,7 +17,7 @@
 
 /* How to find the daemon: at most one of the two is set. */
 struct ctl_target {
-	const char *config; /* -c CONFIG */
+	const char *config; /* -f CONFIG */
 	const char *socket; /* -s SOCKET */
 };
 
@@ -28,14 +28,14 @@ struct ctl_conn {
 	size_t len, cap;
 };
 
-/* Help text for -c/-s shared by the subcommands. */
+/* Help text for -f/-s shared by the subcommands. */
 #define CTL_TARGET_HELP                                                                            \
-	"  -c, --config FILE   find the daemon through FILE's [control] socket\n"                  \
+	"  -f, --config FILE   find the daemon through FILE's [control] socket\n"                  \
 	"  -s, --socket PATH   the daemon's control socket\n"                                      \
 	"                      (default: the installed config's, "                                 \
 	"else " UDPCAP_DEFAULT_CONTROL_SOCKET ")\n"
 
-/* Takes -c/-s (getopt's @opt and @arg) into @t: true if @opt was one of them. */
+/* Takes -f/-s (getopt's @opt and @arg) into @t: true if @opt was one of them. */
 bool ctl_target_option(struct ctl_target *t, int opt, const char *arg);
 
 /* Connect to the daemon. CTL_EXIT_OK, or an exit status after a message. */

@@ -30,7 +30,7 @@ def usage_errors(tmp):
     sock = os.path.join(tmp, "none.sock")
     for args in (["stats", "--bogus"], ["stats", "extra"], ["stats", "--watch", "abc"],
                  ["stats", "--watch", "0"], ["stats", "--count", "2", "-s", sock],
-                 ["stats", "--watch", "1", "--count", "0"], ["stats", "-c", "a", "-s", "b"],
+                 ["stats", "--watch", "1", "--count", "0"], ["stats", "-f", "a", "-s", "b"],
                  ["rings", "a", "b"], ["rings", "--dir", tmp, "-s", sock],
                  ["rings", "--bogus"], ["stats", "-s"]):
         expect(args, 2)
@@ -53,8 +53,8 @@ def not_running(tmp):
     with open(conf, "w") as f:
         f.write("[listener a]\nlisten = 127.0.0.1:4789\nencap = vxlan\n"
                 f"[control]\nsocket = {stale}\n")
-    expect(["stats", "-c", conf], 3, stderr_has=stale)
-    expect(["stats", "-c", os.path.join(tmp, "no.conf")], 1, stderr_has="no.conf")
+    expect(["stats", "-f", conf], 3, stderr_has=stale)
+    expect(["stats", "-f", os.path.join(tmp, "no.conf")], 1, stderr_has="no.conf")
     expect(["rings", "--dir", os.path.join(tmp, "no-rings")], 1, stderr_has="no-rings")
 
 

@@ -250,7 +250,7 @@ def check_rings(d, s):
     if [x["name"] for x in one["rings"]] != ["worker-0"]:
         L.fail("stats --ring worker-0")
     # -c CONFIG finds the socket through [control] socket
-    L.ctl("stats", "-c", d.conf, check=0)
+    L.ctl("stats", "-f", d.conf, check=0)
 
 
 def check_watch(d):
