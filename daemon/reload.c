@@ -28,6 +28,23 @@ static bool str_eq(const char *a, const char *b)
 	return (!a && !b) || (a && b && !strcmp(a, b));
 }
 
+/* The [rings NAME] groups: rings and their writer threads exist from start-up. */
+static bool ring_groups_eq(const struct udpcap_config *o, const struct udpcap_config *n)
+{
+	size_t i;
+
+	if (o->ring_group_count != n->ring_group_count)
+		return false;
+	for (i = 0; i < o->ring_group_count; i++) {
+		const struct udpcap_config_ring_group *a = &o->ring_groups[i], *b = &n->ring_groups[i];
+
+		if (strcmp(a->name, b->name) || a->count != b->count || a->size != b->size ||
+		    !str_eq(a->group, b->group) || !str_eq(a->pattern, b->pattern))
+			return false;
+	}
+	return true;
+}
+
 /* Log every key that changed but cannot be applied. Returns how many. */
 static unsigned refuse_changes(const struct udpcap_config *o, const struct udpcap_config *n)
 {
@@ -49,6 +66,7 @@ static unsigned refuse_changes(const struct udpcap_config *o, const struct udpca
 	REFUSE(!str_eq(o->rings.dir, n->rings.dir), "[rings] dir");
 	REFUSE(!str_eq(o->rings.group, n->rings.group), "[rings] group");
 	REFUSE(!str_eq(o->rings.name, n->rings.name), "[rings] name");
+	REFUSE(!ring_groups_eq(o, n), "[rings NAME] sections");
 	REFUSE(o->receive.backend != n->receive.backend, "[receive] backend");
 	REFUSE(o->receive.batch != n->receive.batch, "[receive] batch");
 	REFUSE(o->receive.rcvbuf != n->receive.rcvbuf, "[receive] rcvbuf");

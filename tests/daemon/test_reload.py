@@ -78,10 +78,12 @@ def main():
         # Refused changes are named; the filter part still applies.
         mark = len(d.read_log())
         d.write_config(listener('127.0.0.3/32', '2', port + 1 if port < 65535 else port - 1),
-                       head=d.head.replace('count = 2', 'count = 3'))
+                       head=d.head.replace('count = 2', 'count = 3') +
+                       '\n[rings rec]\ncount = 1\n')
         d.proc.send_signal(signal.SIGHUP)
         log = d.wait_log('reload: applied', start=mark)[mark:]
         h.check('reload: [rings] count changed; that needs a restart' in log, log)
+        h.check('reload: [rings NAME] sections changed; that needs a restart' in log, log)
         h.check('reload: [listener vx] listen changed; that needs a restart' in log, log)
         notify.wait('READY=1')
         s.send(d.ports['vx'], [h.vxlan(2, h.inner_frame(i)) for i in range(3)])
