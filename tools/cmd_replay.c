@@ -33,7 +33,10 @@
 #include "replay_encap.h"
 
 #define MAX_DATAGRAM 65507	/* largest UDP payload over IPv4 */
-#define MAX_LOADED (512u << 20) /* bytes of prepared datagrams */
+/* Bytes of prepared datagrams held at once: a capture that fits is loaded
+ * whole and looped from memory; a larger one is streamed in chunks of this
+ * size (tests shrink it with UDPCAPCTL_REPLAY_CHUNK). */
+#define MAX_LOADED (512u << 20)
 #define MAX_BATCH 1024
 #define DEFAULT_POOL 64
 #define NSEC_PER_SEC 1000000000ull
@@ -68,6 +71,11 @@ struct loaded {
 	uint64_t skipped[PCAPIO_SKIP__COUNT];
 	uint64_t too_big;
 	int dlt;
+	pcap_t *pcap;	   /* open while streaming */
+	size_t limit;	   /* MAX_LOADED, or the test override */
+	bool eof;	   /* the capture has been read to its end */
+	bool truncated;	   /* ... and that end was a cut-off record */
+	char why[PCAP_ERRBUF_SIZE + 64];
 };
 
 struct result {
@@ -408,8 +416,6 @@ static int load_one(const struct replay_args *a, struct loaded *l, const uint8_t
 		l->skipped[PCAPIO_SKIP_SHORT]++;
 		return 0;
 	}
-	if (l->used + caplen + REPLAY_MAX_HEADER > MAX_LOADED)
-		return -EFBIG;
 	if (grow((void **)&l->buf, &l->cap, l->used + caplen + REPLAY_MAX_HEADER, 1) ||
 	    grow((void **)&l->d, &l->ncap, l->n + 1, sizeof(*l->d)))
 		return -ENOMEM;
@@ -443,47 +449,62 @@ static int load_one(const struct replay_args *a, struct loaded *l, const uint8_t
 	return 0;
 }
 
-/* Returns 0, or a CTL_EXIT_* status after printing why. */
-static int load(const struct replay_args *a, struct loaded *l)
+/* Open the capture (again, for another --loop pass of a streamed one). */
+static int load_open(const struct replay_args *a, struct loaded *l)
 {
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
-	struct pcap_pkthdr *h;
-	const u_char *pkt;
-	pcap_t *p;
-	int r, status = 0;
 
-	p = pcap_open_offline(a->file, errbuf);
-	if (!p) {
+	if (l->pcap)
+		pcap_close(l->pcap);
+	l->eof = false;
+	l->pcap = pcap_open_offline(a->file, errbuf);
+	if (!l->pcap) {
 		fprintf(stderr, "udpcapctl replay: %s\n", errbuf);
 		return CTL_EXIT_FAILURE;
 	}
-	l->dlt = pcap_datalink(p);
+	l->dlt = pcap_datalink(l->pcap);
 	if (!pcapio_dlt_supported(l->dlt)) {
 		fprintf(stderr,
 			"udpcapctl replay: %s: link type %s is not supported (Ethernet, raw IP, "
 			"Linux cooked and BSD loopback are)\n",
 			a->file, pcap_datalink_val_to_name(l->dlt) ?: "?");
-		status = CTL_EXIT_FAILURE;
-		goto out;
+		return CTL_EXIT_FAILURE;
 	}
-	while ((r = pcap_next_ex(p, &h, &pkt)) == 1) {
-		r = load_one(a, l, pkt, h->caplen);
-		if (r) {
-			fprintf(stderr, "udpcapctl replay: %s: packet %" PRIu64 ": %s\n", a->file,
-				l->input,
-				r == -EFBIG ? "capture too large to replay (over 512 MiB)"
-					    : strerror(-r));
-			status = CTL_EXIT_FAILURE;
-			goto out;
+	return 0;
+}
+
+/*
+ * Replace what is loaded with the next chunk of the capture: up to l->limit
+ * bytes of datagrams, or @want datagrams (0: no limit). A cut-off end of
+ * the file ends the capture like its real end, noted in l->truncated.
+ * Returns 0, or a CTL_EXIT_* status after printing why.
+ */
+static int load_chunk(const struct replay_args *a, struct loaded *l, uint64_t want)
+{
+	struct pcap_pkthdr *h;
+	const u_char *pkt;
+	int r;
+
+	l->used = 0;
+	l->n = 0;
+	while (!l->eof && !(l->n && l->used >= l->limit) && !(want && l->n >= want)) {
+		r = pcap_next_ex(l->pcap, &h, &pkt);
+		if (r == 1) {
+			r = load_one(a, l, pkt, h->caplen);
+			if (r) {
+				fprintf(stderr, "udpcapctl replay: %s: packet %" PRIu64 ": %s\n",
+					a->file, l->input, strerror(-r));
+				return CTL_EXIT_FAILURE;
+			}
+		} else if (r == PCAP_ERROR_BREAK) {
+			l->eof = true;
+		} else {
+			/* libpcap says "truncated dump file" for a record cut short */
+			l->eof = l->truncated = true;
+			snprintf(l->why, sizeof(l->why), "%s", pcap_geterr(l->pcap));
 		}
 	}
-	if (r == PCAP_ERROR) {
-		fprintf(stderr, "udpcapctl replay: %s: %s\n", a->file, pcap_geterr(p));
-		status = CTL_EXIT_FAILURE;
-	}
-out:
-	pcap_close(p);
-	return status;
+	return 0;
 }
 
 static void close_pool(int *fds, unsigned n)
@@ -560,6 +581,9 @@ static uint64_t xorshift64(uint64_t *s)
 struct sender {
 	const struct replay_args *a;
 	const struct loaded *l;
+	double start; /* of the whole replay: pacing and --max-seconds span chunks */
+	double progress; /* when progress was last shown (stderr a terminal) */
+	bool progress_shown;
 	int *fds;
 	unsigned nfds;
 	uint64_t rng;
@@ -619,16 +643,19 @@ static void send_batch(struct sender *s, size_t i, unsigned k, struct result *re
 	res->attempted += k;
 }
 
-static void run(struct sender *s, struct result *res)
+/* Send what is loaded, @loops times. False once the replay must stop. */
+static bool run(struct sender *s, struct result *res, uint64_t loops)
 {
 	const struct replay_args *a = s->a;
 	unsigned per_batch = a->batch;
-	double start = now_s(), t;
+	double start = s->start, t;
+	bool go_on = false;
+	bool tty = isatty(STDERR_FILENO);
 
 	/* pace in steps of about a millisecond */
 	if (a->rate && a->rate / 1000 < per_batch)
 		per_batch = a->rate / 1000 ? (unsigned)(a->rate / 1000) : 1;
-	for (uint64_t loop = 0; loop < a->loops && !res->timed_out; loop++) {
+	for (uint64_t loop = 0; loop < loops && !res->timed_out; loop++) {
 		for (size_t i = 0; i < s->l->n;) {
 			unsigned k = per_batch;
 
@@ -649,12 +676,21 @@ static void run(struct sender *s, struct result *res)
 				k = (unsigned)(s->l->n - i);
 			if (a->rate)
 				sleep_until(start + (double)res->attempted / (double)a->rate);
+			/* progress on a terminal, once a second */
+			if (tty && t - s->progress >= 1) {
+				fprintf(stderr, "\r%" PRIu64 " packets sent, %.0f pps  ", res->packets,
+					t > start ? (double)res->packets / (t - start) : 0);
+				s->progress = t;
+				s->progress_shown = true;
+			}
 			send_batch(s, i, k, res);
 			i += k;
 		}
 	}
+	go_on = !(a->count && res->attempted >= a->count);
 out:
 	res->elapsed = now_s() - start;
+	return go_on;
 }
 
 /* One JSON object on stdout (json-c: file names may hold any byte). */
@@ -740,7 +776,12 @@ int cmd_replay(int argc, char **argv)
 	r = parse_args(argc, argv, &a);
 	if (r)
 		return r > 0 ? CTL_EXIT_OK : CTL_EXIT_USAGE;
-	status = load(&a, &l);
+	l.limit = MAX_LOADED;
+	if (getenv("UDPCAPCTL_REPLAY_CHUNK"))
+		l.limit = (size_t)strtoull(getenv("UDPCAPCTL_REPLAY_CHUNK"), NULL, 10) ?: MAX_LOADED;
+	status = load_open(&a, &l);
+	if (!status)
+		status = load_chunk(&a, &l, a.loops == 1 ? a.count : 0);
 	if (status)
 		goto out;
 	s = calloc(1, sizeof(*s));
@@ -759,12 +800,51 @@ int cmd_replay(int argc, char **argv)
 	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	if (l.n)
-		run(s, &res);
+	s->start = s->progress = now_s();
+	if (l.eof) {
+		/* all of it in memory: loop from there */
+		if (l.n)
+			run(s, &res, a.loops);
+	} else {
+		/* larger than memory allows: stream it, reading it again for each pass */
+		struct loaded first = l;
+		bool go_on = true;
+
+		for (uint64_t pass = 0; go_on && pass < a.loops; pass++) {
+			if (pass && (status = load_open(&a, &l)) == 0)
+				status = load_chunk(&a, &l, 0);
+			while (!status && (go_on = run(s, &res, 1)) && !l.eof)
+				status = load_chunk(&a, &l, 0);
+			if (pass == 0)
+				first = l; /* the report counts the capture once */
+			if (status)
+				break;
+		}
+		memcpy(l.skipped, first.skipped, sizeof(l.skipped));
+		l.input = first.input;
+		l.too_big = first.too_big;
+	}
+	if (s->progress_shown)
+		fputc('\n', stderr);
 	report(&a, &l, &res);
 	if (res.timed_out)
 		fprintf(stderr, "udpcapctl replay: stopped after --max-seconds %g\n",
 			a.max_seconds);
+	if (status)
+		goto close;
+	if (l.truncated)
+		fprintf(stderr,
+			"udpcapctl replay: %s is truncated after %" PRIu64
+			" packets (%s); sent what it holds\n",
+			a.file, l.input, l.why);
+	if (a.as_is && !res.packets && !res.errors) {
+		fprintf(stderr,
+			"udpcapctl replay: --as-is found no UDP datagram to send in %s (%" PRIu64
+			" packets read); is it a capture of tunnel traffic?\n",
+			a.file, l.input);
+		status = CTL_EXIT_FAILURE;
+		goto close;
+	}
 	status = CTL_EXIT_OK;
 	if (res.errors) {
 		fprintf(stderr,
@@ -772,8 +852,13 @@ int cmd_replay(int argc, char **argv)
 			res.errors, strerror(res.first_errno ? res.first_errno : EIO));
 		status = CTL_EXIT_FAILURE;
 	}
+	if (l.truncated)
+		status = CTL_EXIT_FAILURE;
+close:
 	close_pool(s->fds, s->nfds);
 out:
+	if (l.pcap)
+		pcap_close(l.pcap);
 	free(s);
 	free(l.buf);
 	free(l.d);
