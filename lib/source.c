@@ -21,6 +21,13 @@
 #define SOURCE_WAIT_STEP_MS 100u
 /* Corrupt records skipped in one next() call before yielding to the caller. */
 #define SOURCE_CORRUPT_SKIPS 16
+/*
+ * Empty next() calls that keep a sleep announced before one clears it (a
+ * read(2) of the wake-up fd). Callers like Zeek's main loop call next()
+ * several times between their sleeps; a wake-up byte left over from a
+ * producer that saw a stale flag must not keep the fd readable for long.
+ */
+#define SOURCE_EMPTY_CALLS_PER_DRAIN 16
 
 struct udpcap_source {
 	struct udpcap_consumer *c;
@@ -30,6 +37,7 @@ struct udpcap_source {
 	uint64_t check_ns;
 	uint64_t next_check_ns; /* CLOCK_MONOTONIC */
 	uint32_t outstanding;	/* returned by next(), not done() yet */
+	uint32_t empty_calls;	/* empty next() calls since the sleep was announced */
 	bool pending;		/* worth calling next() again right away */
 	bool waiting;		/* prepare_wait() announced a sleep */
 	bool stale;		/* not the daemon's ring any more: drain, then re-attach */
@@ -119,6 +127,7 @@ static void source_finish_wait(struct udpcap_source *src)
 	if (!src->waiting)
 		return;
 	src->waiting = false;
+	src->empty_calls = 0;
 	if (!src->detached)
 		udpcap_consumer__finish_wait(src->c);
 }
@@ -150,6 +159,7 @@ int udpcap_source__open(const char *ring, const struct udpcap_source_opts *opts,
 	}
 	src->check_ns = (uint64_t)(o.check_interval_ms ?: SOURCE_CHECK_MS_DEFAULT) * 1000000u;
 	copts.dir = src->dir;
+	copts.spin_us = o.spin_us;
 
 	deadline = mono_ns() + (uint64_t)o.wait_timeout_ms * 1000000u;
 	for (;;) {
@@ -252,7 +262,6 @@ int udpcap_source__next(struct udpcap_source *src, struct udpcap_pkt *ret_pkt)
 	uint64_t now;
 	int r;
 
-	source_finish_wait(src);
 	if (!src->detached) {
 		for (int skips = 0;; skips++) {
 			r = udpcap_consumer__next(src->c, &pkt);
@@ -265,6 +274,8 @@ int udpcap_source__next(struct udpcap_source *src, struct udpcap_pkt *ret_pkt)
 			}
 		}
 		if (r == 1) {
+			/* Awake again: the producer need not wake us any more. */
+			source_finish_wait(src);
 			src->outstanding++;
 			src->pending = true;
 			*ret_pkt = pkt;
@@ -276,6 +287,13 @@ int udpcap_source__next(struct udpcap_source *src, struct udpcap_pkt *ret_pkt)
 			return r;
 	}
 
+	/*
+	 * Still empty: the sleep announced by timeout() stands (the producer
+	 * wakes the fd when it publishes), so an idle caller's calls cost no
+	 * system call, only now and then the drain of a stale wake-up.
+	 */
+	if (src->waiting && ++src->empty_calls >= SOURCE_EMPTY_CALLS_PER_DRAIN)
+		source_finish_wait(src);
 	src->pending = false;
 	/* Re-attaching unmaps the old ring: not while the caller holds a packet. */
 	if (src->outstanding)

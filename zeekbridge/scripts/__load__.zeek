@@ -23,4 +23,10 @@ export {
 	## current one (it follows a restarted udpcapd to the new ring
 	## without restarting Zeek). 0 secs: libudpcap's default (500 msecs).
 	const check_interval = 0 secs &redef;
+
+	## How long a worker that found its ring empty keeps looking at it
+	## before it sleeps until udpcapd wakes it. Zeek's main loop already
+	## looks again several times before it sleeps, so by default the
+	## worker does not watch on its own (0 secs).
+	const spin = 0 secs &redef;
 }

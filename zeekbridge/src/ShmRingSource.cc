@@ -47,6 +47,16 @@ uint32_t MillisecondsOption(const char* name, uint32_t dflt) {
     return ms <= 0 ? 0 : ms >= 4e9 ? 4000000000u : static_cast<uint32_t>(ms);
 }
 
+// A watch time for udpcap_source_opts.spin_us: 0 secs (or less) = none (-1);
+// the library's default if the script option is not there (0).
+int SpinOption(const char* name) {
+    const auto& v = Option(name);
+    if ( ! v )
+        return 0;
+    double us = v->AsInterval() * 1e6;
+    return us < 1 ? -1 : us >= 1e6 ? 1000000 : static_cast<int>(us);
+}
+
 // Ring link types are pcap LINKTYPE_ values; Zeek wants the platform's DLT_.
 int ToDlt(uint16_t linktype, int dflt) {
     switch ( linktype ) {
@@ -75,6 +85,7 @@ void ShmRingSource::Open() {
     opts.wait_for_ring = BoolOption("ShmRing::wait_for_ring", false);
     opts.wait_timeout_ms = MillisecondsOption("ShmRing::wait_timeout", 0);
     opts.check_interval_ms = MillisecondsOption("ShmRing::check_interval", 0);
+    opts.spin_us = SpinOption("ShmRing::spin");
 
     int r = udpcap_source__open(ring.c_str(), &opts, &src);
     if ( r < 0 ) {

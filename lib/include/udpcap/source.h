@@ -31,6 +31,9 @@ struct udpcap_source_opts {
 	bool wait_for_ring;	    /* open(): wait for a ring that does not exist yet */
 	uint32_t wait_timeout_ms;   /* with wait_for_ring: give up after this; 0 = never */
 	uint32_t check_interval_ms; /* idle liveness check period; 0 = 500 ms */
+	int spin_us;		    /* how long an empty ring is watched before the
+				     * source lets its caller sleep: 0 = the
+				     * consumer's default (20), < 0 = not at all */
 };
 
 /*
@@ -87,7 +90,9 @@ UDPCAP_API int udpcap_source__fd(const struct udpcap_source *src);
  * milliseconds: 0 while packets are pending (next() returned one last time,
  * or records arrived meanwhile), otherwise the time until the next
  * liveness check. A non-zero value means the producer has been asked to
- * wake the fd, so sleeping on it is safe (no lost wake-up).
+ * wake the fd, so sleeping on it is safe (no lost wake-up). That request
+ * stands until next() finds a packet, so a caller may call next() several
+ * times before it sleeps (Zeek's main loop does) at no system call each.
  */
 UDPCAP_API int udpcap_source__timeout(struct udpcap_source *src);
 
