@@ -24,6 +24,7 @@
 #include "rx/dedup.h"
 #include "obs/control.h"
 #include "obs/health.h"
+#include "obs/metrics.h"
 #include "obs/stats.h"
 #include "udpcap-build.h"
 #include "udpcapd.h"

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <udpcap/decap.h>
+#include <udpcap/parse.h>
 
 /* decap.h's types come from parse.h; they must stay what decap.h promised. */
 _Static_assert(sizeof(udpcap_u32) == sizeof(uint32_t), "udpcap_u32 is 32 bits");

@@ -40,9 +40,8 @@
 
 #define CONTROL_MAX_CLIENTS 16
 #define CONTROL_MAX_REQUEST 4096 /* bytes of one request line, newline included */
-#ifndef CONTROL_TIMEOUT_MS /* tests build with a shorter one */
-#define CONTROL_TIMEOUT_MS 10000
-#endif
+/* a variable only so that tests can make the limit short enough to test */
+unsigned udpcapd_control_timeout_ms = 10000;
 #define CONTROL_LINGER_MS 1000 /* draining a refused client before close */
 #define CONTROL_PROTOCOL 1
 
@@ -257,7 +256,7 @@ static bool client_flush(struct control_client *cl)
 	}
 	free(cl->out);
 	cl->out = NULL;
-	cl->deadline_ms = now_ms() + CONTROL_TIMEOUT_MS;
+	cl->deadline_ms = now_ms() + udpcapd_control_timeout_ms;
 	return true;
 }
 
@@ -275,7 +274,7 @@ static bool client_process(struct udpcapd_control *c, struct control_client *cl)
 	line_len = nl ? line_len + 1 : line_len;
 	memmove(cl->in, cl->in + line_len, cl->in_len - line_len);
 	cl->in_len -= line_len;
-	cl->deadline_ms = now_ms() + CONTROL_TIMEOUT_MS;
+	cl->deadline_ms = now_ms() + udpcapd_control_timeout_ms;
 	return client_flush(cl);
 }
 
@@ -369,7 +368,7 @@ static void accept_clients(struct udpcapd_control *c)
 			continue;
 		}
 		cl->fd = fd;
-		cl->deadline_ms = now_ms() + CONTROL_TIMEOUT_MS;
+		cl->deadline_ms = now_ms() + udpcapd_control_timeout_ms;
 	}
 }
 

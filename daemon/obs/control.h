@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * udpcapd: the control socket (JSON requests over a Unix socket, see
- * docs/control-protocol.md) and the Prometheus endpoint. Both run in their
- * own threads and read counters only through udpcapd_stats_collect().
+ * docs/control-protocol.md). It runs in its own thread and reads counters
+ * only through udpcapd_stats_collect().
  */
 #ifndef UDPCAPD_CONTROL_H
 #define UDPCAPD_CONTROL_H
@@ -11,7 +11,9 @@
 
 struct udpcapd;
 struct udpcapd_control;
-struct udpcapd_metrics;
+
+/* How long a client may take to send a request or take a reply. */
+extern unsigned udpcapd_control_timeout_ms;
 
 /*
  * Bind [control] socket (mode/group from config) and serve it. 0 or -errno.
@@ -26,10 +28,5 @@ int udpcapd_control_run(struct udpcapd_control *c);
 int udpcapd_control_start(struct udpcapd *d, const struct udpcap_config *config,
 			  struct udpcapd_control **ret);
 void udpcapd_control_stop(struct udpcapd_control *c); /* NULL ok; unlinks the socket */
-
-/* Serve GET /metrics on [metrics] listen; *ret = NULL when disabled. 0 or -errno. */
-int udpcapd_metrics_start(struct udpcapd *d, const struct udpcap_config *config,
-			  struct udpcapd_metrics **ret);
-void udpcapd_metrics_stop(struct udpcapd_metrics *m); /* NULL ok */
 
 #endif /* UDPCAPD_CONTROL_H */

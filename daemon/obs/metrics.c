@@ -21,7 +21,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "control.h"
+#include "metrics.h"
 #include "control_prom.h"
 #include "health.h"
 #include "log.h"

@@ -3,9 +3,10 @@
  * libudpcap: tunnel decapsulation, inner flow parsing and the symmetric
  * flow hash.
  *
- * These are thin exported wrappers around <udpcap/parse.h>, the
- * BPF-compatible header that the eBPF steering program compiles too, so the
- * daemon's hot path and the kernel's steering decision can never disagree.
+ * These are thin exported wrappers around the header-only code that the
+ * eBPF steering program compiles too (lib/include/udpcap/parse.h, not
+ * installed), so the daemon's hot path and the kernel's steering decision
+ * can never disagree.
  */
 #ifndef UDPCAP_DECAP_H
 #define UDPCAP_DECAP_H
@@ -13,15 +14,15 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <udpcap/common.h>
-#include <udpcap/parse.h>
+#include <udpcap/decap_types.h>
 
 UDPCAP_BEGIN_DECLS
 
 /*
  * The types (enum udpcap_encap_type, struct udpcap_encap, enum
  * udpcap_decap_reason, struct udpcap_decap, enum udpcap_hash_mode,
- * struct udpcap_flow and their flag macros) are defined in <udpcap/parse.h>,
- * shared with the BPF program.
+ * struct udpcap_flow and their flag macros) are defined in
+ * <udpcap/decap_types.h>, shared with the BPF program.
  */
 
 /*

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Proves the control socket's time limits (built here with a 300 ms limit
- * instead of 10 s): a client that connects and says nothing, one that sends
+ * Proves the control socket's time limits (set here to 300 ms instead of
+ * 10 s): a client that connects and says nothing, one that sends
  * half a request, and one that never reads its replies are all disconnected;
  * a client that keeps sending requests is not.
  */
@@ -42,6 +42,7 @@ static void test_timeouts(void **state)
 	int silent, half, deaf, chatty;
 
 	(void)state;
+	udpcapd_control_timeout_ms = 300;
 	snprintf(path, sizeof(path), "%s/control.sock", dir);
 	config = obs_fixture_config(path, NULL, NULL);
 	assert_int_equal(udpcapd_control_start(NULL, config, &c), 0);

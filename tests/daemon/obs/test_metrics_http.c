@@ -21,7 +21,7 @@
 
 #include <cmocka.h>
 
-#include "control.h"
+#include "metrics.h"
 #include "control_prom.h"
 #include "obs_fixture.h"
 

@@ -44,6 +44,7 @@ static inline int strict_load(struct strict_ctx *c, uint32_t off, void *dst, uin
 #define UDPCAP_PARSE_CTX struct strict_ctx
 #define UDPCAP_PARSE_LOAD(ctx, off, dst, n) strict_load((ctx), (off), (dst), (n))
 #include <udpcap/decap.h>
+#include <udpcap/parse.h>
 
 static inline struct udpcap_flow parse_check_reverse(const struct udpcap_flow *f)
 {

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <udpcap/decap.h>
+#include <udpcap/parse.h>
 
 static unsigned build(unsigned char *b, const unsigned char *src, const unsigned char *dst,
 		      unsigned sport, unsigned dport)

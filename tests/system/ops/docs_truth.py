@@ -24,14 +24,14 @@ def read(rel):
 
 
 def parser_keys():
-	"""(section, key) pairs from the keyword tables of lib/config_keys.c."""
-	text = read("lib/config_keys.c")
+	"""(section, key) pairs from the keyword tables of lib/config/config_keys.c."""
+	text = read("lib/config/config_keys.c")
 	tables = {}
 	for m in re.finditer(r"struct cfg_keyword (\w+)\[\]\s*=\s*\{(.*?)\};", text, re.S):
 		tables[m.group(1)] = re.findall(r'\{\s*"([a-z0-9_-]+)"\s*,', m.group(2))
 	m = re.search(r"struct cfg_section cfg_sections\[\]\s*=\s*\{(.*?)\};", text, re.S)
 	if not m or not tables:
-		fail("cannot find the keyword tables in lib/config_keys.c; update this test")
+		fail("cannot find the keyword tables in lib/config/config_keys.c; update this test")
 		return set()
 	keys = set()
 	for sect, table in re.findall(r'\{\s*"([a-z]+)"\s*,\s*(\w+)\s*,', m.group(1)):
@@ -80,7 +80,7 @@ def check_keys():
 
 def drop_reasons():
 	names = []
-	for rel in ("lib/include/udpcap/decap.h", "lib/include/udpcap/parse.h", "daemon/counters.h"):
+	for rel in ("lib/include/udpcap/decap_types.h", "daemon/counters.h"):
 		if os.path.exists(os.path.join(src, rel)):
 			names += [n for n in re.findall(r'/\* "([a-z_]+)":', read(rel)) if n not in names]
 	if len(names) < 10:

@@ -101,7 +101,6 @@ def check_pkgconfig(destdir, a, work):
 		f.write(r"""
 #include <stdio.h>
 #include <string.h>
-#include <udpcap/config.h>
 #include <udpcap/decap.h>
 #include <udpcap/ring.h>
 

@@ -16,7 +16,7 @@
 
 #include "config_internal.h"
 
-UDPCAP_API int udpcap_parse_size(const char *text, uint64_t *ret_bytes)
+int udpcap_parse_size(const char *text, uint64_t *ret_bytes)
 {
 	unsigned long long v;
 	uint64_t mul = 1;
@@ -87,8 +87,7 @@ static int parse_port(const char *text, uint16_t *ret)
 	return 0;
 }
 
-UDPCAP_API int udpcap_parse_sockaddr(const char *text, struct sockaddr_storage *ret_addr,
-				     socklen_t *ret_len)
+int udpcap_parse_sockaddr(const char *text, struct sockaddr_storage *ret_addr, socklen_t *ret_len)
 {
 	struct sockaddr_storage ss;
 	char host[INET6_ADDRSTRLEN + 1];
@@ -140,7 +139,7 @@ UDPCAP_API int udpcap_parse_sockaddr(const char *text, struct sockaddr_storage *
 	return 0;
 }
 
-UDPCAP_API int udpcap_parse_cidr(const char *text, struct udpcap_cidr *ret_cidr)
+int udpcap_parse_cidr(const char *text, struct udpcap_cidr *ret_cidr)
 {
 	struct udpcap_cidr c;
 	char host[INET6_ADDRSTRLEN + 1];
@@ -197,7 +196,7 @@ UDPCAP_API int udpcap_parse_cidr(const char *text, struct udpcap_cidr *ret_cidr)
 	return 0;
 }
 
-UDPCAP_API bool udpcap_cidr_match(const struct udpcap_cidr *cidr, const struct sockaddr *addr)
+bool udpcap_cidr_match(const struct udpcap_cidr *cidr, const struct sockaddr *addr)
 {
 	const uint8_t *a;
 	unsigned full, rest;
@@ -229,7 +228,7 @@ UDPCAP_API bool udpcap_cidr_match(const struct udpcap_cidr *cidr, const struct s
 	return true;
 }
 
-UDPCAP_API int udpcap_parse_encap(const char *text, struct udpcap_encap *ret_encap)
+int udpcap_parse_encap(const char *text, struct udpcap_encap *ret_encap)
 {
 	struct udpcap_encap e = {.linktype = UDPCAP_LINKTYPE_EN10MB};
 
@@ -272,7 +271,7 @@ static const struct {
     {"ppp", UDPCAP_LINKTYPE_PPP},
 };
 
-UDPCAP_API int udpcap_parse_linktype(const char *text, uint16_t *ret_linktype)
+int udpcap_parse_linktype(const char *text, uint16_t *ret_linktype)
 {
 	size_t i;
 
@@ -287,7 +286,7 @@ UDPCAP_API int udpcap_parse_linktype(const char *text, uint16_t *ret_linktype)
 	return -EINVAL;
 }
 
-UDPCAP_API const char *udpcap_linktype_name(uint16_t linktype)
+const char *udpcap_linktype_name(uint16_t linktype)
 {
 	switch (linktype) {
 	case UDPCAP_LINKTYPE_EN10MB:
@@ -300,7 +299,7 @@ UDPCAP_API const char *udpcap_linktype_name(uint16_t linktype)
 	return "unknown";
 }
 
-UDPCAP_API const char *udpcap_encap_name(enum udpcap_encap_type type)
+const char *udpcap_encap_name(enum udpcap_encap_type type)
 {
 	switch (type) {
 	case UDPCAP_ENCAP_RAW:

@@ -137,27 +137,26 @@ typedef void (*udpcap_config_error_fn)(void *ctx, const char *message);
  * free with udpcap_config__free(), or -EINVAL after reporting every error
  * through @on_error, or -errno if the file cannot be read (also reported).
  */
-UDPCAP_API int udpcap_config__load(const char *path, udpcap_config_error_fn on_error, void *ctx,
-				   struct udpcap_config **ret_config);
+int udpcap_config__load(const char *path, udpcap_config_error_fn on_error, void *ctx,
+			struct udpcap_config **ret_config);
 
 /* The same from a string (tests, fuzzing); @name is used in messages. */
-UDPCAP_API int udpcap_config__parse(const char *name, const char *text,
-				    udpcap_config_error_fn on_error, void *ctx,
-				    struct udpcap_config **ret_config);
+int udpcap_config__parse(const char *name, const char *text, udpcap_config_error_fn on_error,
+			 void *ctx, struct udpcap_config **ret_config);
 
 /* NULL ok. */
-UDPCAP_API void udpcap_config__free(struct udpcap_config *config);
+void udpcap_config__free(struct udpcap_config *config);
 
 /* Helpers shared by the config and the command-line tools. */
-UDPCAP_API int udpcap_parse_size(const char *text, uint64_t *ret_bytes);	/* "64M" */
-UDPCAP_API int udpcap_parse_sockaddr(const char *text, struct sockaddr_storage *ret_addr,
-				     socklen_t *ret_len);				/* "[::]:6081" */
-UDPCAP_API int udpcap_parse_cidr(const char *text, struct udpcap_cidr *ret_cidr);
-UDPCAP_API bool udpcap_cidr_match(const struct udpcap_cidr *cidr, const struct sockaddr *addr);
-UDPCAP_API int udpcap_parse_encap(const char *text, struct udpcap_encap *ret_encap);	/* "skip=16" */
-UDPCAP_API int udpcap_parse_linktype(const char *text, uint16_t *ret_linktype);	/* "en10mb" */
-UDPCAP_API const char *udpcap_linktype_name(uint16_t linktype);
-UDPCAP_API const char *udpcap_encap_name(enum udpcap_encap_type type);
+int udpcap_parse_size(const char *text, uint64_t *ret_bytes); /* "64M" */
+int udpcap_parse_sockaddr(const char *text, struct sockaddr_storage *ret_addr,
+			  socklen_t *ret_len); /* "[::]:6081" */
+int udpcap_parse_cidr(const char *text, struct udpcap_cidr *ret_cidr);
+bool udpcap_cidr_match(const struct udpcap_cidr *cidr, const struct sockaddr *addr);
+int udpcap_parse_encap(const char *text, struct udpcap_encap *ret_encap); /* "skip=16" */
+int udpcap_parse_linktype(const char *text, uint16_t *ret_linktype);	  /* "en10mb" */
+const char *udpcap_linktype_name(uint16_t linktype);
+const char *udpcap_encap_name(enum udpcap_encap_type type);
 
 UDPCAP_END_DECLS
 

@@ -520,7 +520,7 @@ static int config_defaults(struct udpcap_config *cfg)
 	return 0;
 }
 
-UDPCAP_API void udpcap_config__free(struct udpcap_config *config)
+void udpcap_config__free(struct udpcap_config *config)
 {
 	size_t i;
 
@@ -548,9 +548,8 @@ UDPCAP_API void udpcap_config__free(struct udpcap_config *config)
 	free(config);
 }
 
-UDPCAP_API int udpcap_config__parse(const char *name, const char *text,
-				    udpcap_config_error_fn on_error, void *ctx,
-				    struct udpcap_config **ret_config)
+int udpcap_config__parse(const char *name, const char *text, udpcap_config_error_fn on_error,
+			 void *ctx, struct udpcap_config **ret_config)
 {
 	struct cfg *c;
 	struct udpcap_config *cfg;
@@ -599,8 +598,8 @@ out:
 	return ret;
 }
 
-UDPCAP_API int udpcap_config__load(const char *path, udpcap_config_error_fn on_error, void *ctx,
-				   struct udpcap_config **ret_config)
+int udpcap_config__load(const char *path, udpcap_config_error_fn on_error, void *ctx,
+			struct udpcap_config **ret_config)
 {
 	char msg[512];
 	struct stat st;
