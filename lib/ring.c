@@ -272,6 +272,16 @@ int ring_write_ext(struct udpcap_ring *r, const struct udpcap_pkt_meta *meta, co
 	return 0;
 }
 
+UDPCAP_API int udpcap_ring__write_geneve(struct udpcap_ring *r, const struct udpcap_pkt_meta *meta,
+					 const void *data, const void *opts, uint32_t opt_len)
+{
+	if (!opt_len)
+		return udpcap_ring__write(r, meta, data);
+	if (opt_len > UDPCAP_GENEVE_OPTS_MAX)
+		return -EINVAL;
+	return ring_write_ext(r, meta, data, UDPCAP_EXT_GENEVE_OPTS, opts, (uint16_t)opt_len);
+}
+
 UDPCAP_API void udpcap_ring__publish(struct udpcap_ring *r)
 {
 	struct udpcap_ring_shm *h = r->shm;

@@ -53,6 +53,8 @@ struct udpcap_consumer {
 	char *path;
 	struct udpcap_consumer_stats st;
 	uint64_t dropped_before; /* from earlier attachments */
+	const uint8_t *ext;	 /* extensions of the packet next() returned last */
+	uint32_t ext_len;
 };
 
 static uint64_t drop_counters(const struct udpcap_ring_shm *h)
@@ -323,6 +325,8 @@ static int walk(struct udpcap_consumer *c, struct udpcap_pkt *ret_pkt)
 			return corrupt(c, c->prod);
 		c->pos += len;
 		c->unflushed++;
+		c->ext = (const uint8_t *)rec + udpcap_rec_len(meta.caplen);
+		c->ext_len = len - udpcap_rec_len(meta.caplen);
 		ret_pkt->meta = meta;
 		ret_pkt->data = (const uint8_t *)rec + UDPCAP_REC_HDR;
 		return 1;
@@ -660,6 +664,38 @@ const uint8_t *ring_consumer_data(const struct udpcap_consumer *c, uint64_t *ret
 UDPCAP_API int udpcap_consumer__producer_alive(const struct udpcap_consumer *c, pid_t *ret_pid)
 {
 	return ring_producer_alive(c->a.shm, ret_pid);
+}
+
+/*
+ * The extensions were bounds-checked as a whole with their record; each
+ * one's header is read once and checked against what is left, since the
+ * producer could rewrite it meanwhile.
+ */
+UDPCAP_API const uint8_t *udpcap_consumer__geneve_options(const struct udpcap_consumer *c,
+							  size_t *ret_len)
+{
+	const uint8_t *p = c->ext;
+	uint32_t left = c->ext_len;
+
+	*ret_len = 0;
+	while (left >= UDPCAP_EXT_HDR) {
+		struct udpcap_rec_ext x;
+
+		memcpy(&x, p, sizeof(x));
+		if (UDPCAP_EXT_HDR + (uint32_t)x.len > left)
+			return NULL;
+		if (x.type == UDPCAP_EXT_GENEVE_OPTS) {
+			if (x.len > UDPCAP_GENEVE_OPTS_MAX)
+				return NULL;
+			*ret_len = x.len;
+			return x.len ? p + UDPCAP_EXT_HDR : NULL;
+		}
+		if (udpcap_ext_len(x.len) >= left)
+			return NULL;
+		p += udpcap_ext_len(x.len);
+		left -= udpcap_ext_len(x.len);
+	}
+	return NULL;
 }
 
 UDPCAP_API uint16_t udpcap_consumer__linktype(const struct udpcap_consumer *c)

@@ -32,7 +32,7 @@
 
 #define UDPCAP_RING_MAGIC 0x474e495243504455ull /* "UDPCRING" in memory order */
 #define UDPCAP_RING_VERSION_MAJOR 2u
-#define UDPCAP_RING_VERSION_MINOR 1u /* what this producer writes */
+#define UDPCAP_RING_VERSION_MINOR 2u /* what this producer writes */
 #define UDPCAP_RING_HDR_SIZE 4096u	  /* data area starts here */
 #define UDPCAP_RING_MIN_CAPACITY (1ull << 18) /* > two largest records */
 #define UDPCAP_RING_MAX_CAPACITY (1ull << 40)
@@ -149,6 +149,9 @@ struct udpcap_rec_ext {
 };
 
 #define UDPCAP_REC_EXT_MAX 4096u /* bytes of extensions in one record */
+
+/* 2.2: the GENEVE options (TLVs) of the header the producer removed, as on the wire. */
+#define UDPCAP_EXT_GENEVE_OPTS 1u
 #define UDPCAP_EXT_HDR ((uint32_t)sizeof(struct udpcap_rec_ext))
 
 static_assert(sizeof(struct udpcap_rec_ext) == 4, "layout");

@@ -372,6 +372,14 @@ int udpcap_source__producer_alive(const struct udpcap_source *src, pid_t *ret_pi
 	return src->producer;
 }
 
+const uint8_t *udpcap_source__geneve_options(const struct udpcap_source *src, size_t *ret_len)
+{
+	*ret_len = 0;
+	if (src->detached || !src->outstanding)
+		return NULL;
+	return udpcap_consumer__geneve_options(src->c, ret_len);
+}
+
 uint16_t udpcap_source__linktype(const struct udpcap_source *src)
 {
 	return udpcap_consumer__linktype(src->c);

@@ -170,7 +170,13 @@ static inline void udpcapd_rx_one(struct udpcapd_sock *s, const struct udpcapd_f
 	meta.reserved = 0;
 	if (s->nhandoff)
 		udpcapd_rx_fanout(s, &meta, payload + dc.inner_off);
-	if (__builtin_expect(udpcap_ring__write(s->r, &meta, payload + dc.inner_off) < 0, 0)) {
+	/* GENEVE options travel in the record; VXLAN and raw pay one test. */
+	if (__builtin_expect(
+		(dc.geneve_opt_len
+		     ? udpcap_ring__write_geneve(s->r, &meta, payload + dc.inner_off,
+						 payload + dc.geneve_opt_off, dc.geneve_opt_len)
+		     : udpcap_ring__write(s->r, &meta, payload + dc.inner_off)) < 0,
+		0)) {
 		udpcapd_rx_drop(cnt, UDPCAPD_DROP_RING_FULL);
 		return;
 	}

@@ -9,6 +9,7 @@
 #include <zeek/ID.h>
 #include <zeek/RunState.h>
 #include <zeek/Val.h>
+#include <zeek/ZeekString.h>
 #include <zeek/iosource/BPF_Program.h>
 #include <zeek/iosource/Packet.h>
 #include <zeek/util.h>
@@ -16,6 +17,7 @@
 namespace udpcap::zeekbridge {
 
 PacketVnis ShmRingSource::current_vnis;
+ShmRingSource::GeneveOptions ShmRingSource::current_geneve;
 
 namespace {
 
@@ -168,6 +170,12 @@ bool ShmRingSource::ExtractNextPacket(zeek::Packet* pkt) {
         current_vnis.has_geneve = p.meta.flags & UDPCAP_PKT_F_GENEVE_VNI;
         current_vnis.geneve = current_vnis.has_geneve ? p.meta.geneve_vni : 0;
 
+        size_t olen = 0;
+        const uint8_t* opts = udpcap_source__geneve_options(src, &olen);
+        current_geneve.len = opts && olen <= sizeof(current_geneve.data) ? olen : 0;
+        if ( current_geneve.len )
+            memcpy(current_geneve.data, opts, current_geneve.len);
+
         // Zero copy: p.data points into the ring until DoneWithPacket().
         pkt->Init(dlt, &tv, p.meta.caplen, p.meta.origlen, p.data);
         return true;
@@ -187,6 +195,32 @@ double ShmRingSource::GetNextTimeout() {
     // 0 while packets are pending; otherwise the producer has been asked to
     // wake our fd, and we sleep at most until the next liveness check.
     return udpcap_source__timeout(src) / 1e3;
+}
+
+// RFC 8926 3.5: class (16 bits), critical bit and type (8), 3 reserved bits
+// and the data length in 4-byte words (5), then the data. What does not
+// parse ends the list, as in Zeek's own GENEVE analyzer.
+zeek::IntrusivePtr<zeek::VectorVal> ShmRingSource::CurrentGeneveOptions() {
+    static const auto& vec_type = zeek::id::find_type<zeek::VectorType>("geneve_options_vec");
+    static const auto& rec_type = zeek::id::find_type<zeek::RecordType>("PacketAnalyzer::Geneve::Option");
+    auto vec = zeek::make_intrusive<zeek::VectorVal>(vec_type);
+    const uint8_t* p = current_geneve.data;
+    size_t left = current_geneve.len;
+
+    while ( left >= 4 ) {
+        size_t len = (p[3] & 0x1f) * 4u;
+        if ( 4 + len > left )
+            break;
+        auto opt = zeek::make_intrusive<zeek::RecordVal>(rec_type);
+        opt->Assign(0, zeek::val_mgr->Count((p[0] << 8) | p[1]));
+        opt->Assign(1, zeek::val_mgr->Bool(p[2] & 0x80));
+        opt->Assign(2, zeek::val_mgr->Count(p[2] & 0x7f));
+        opt->Assign(3, zeek::make_intrusive<zeek::StringVal>(len, reinterpret_cast<const char*>(p + 4)));
+        vec->Append(std::move(opt));
+        p += 4 + len;
+        left -= 4 + len;
+    }
+    return vec;
 }
 
 bool ShmRingSource::SetFilter(int index) {

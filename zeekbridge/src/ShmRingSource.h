@@ -10,7 +10,12 @@
 #include <string>
 #include <sys/time.h>
 
+#include <zeek/IntrusivePtr.h>
 #include <zeek/iosource/PktSrc.h>
+
+namespace zeek {
+class VectorVal;
+}
 
 struct udpcap_source;
 
@@ -34,6 +39,10 @@ public:
     static zeek::iosource::PktSrc* Instantiate(const std::string& path, bool is_live);
 
     static const PacketVnis& CurrentVnis() { return current_vnis; }
+
+    // ShmRing::get_geneve_options() (shmring.bif): the GENEVE options of the
+    // packet Zeek is processing, as Zeek's geneve_options_vec.
+    static zeek::IntrusivePtr<zeek::VectorVal> CurrentGeneveOptions();
 
 protected:
     void Open() override;
@@ -62,6 +71,14 @@ private:
 
     // One packet source per Zeek process, one packet at a time.
     static PacketVnis current_vnis;
+
+    // The current packet's GENEVE option TLVs, copied: scripts may ask after
+    // the packet went back to the ring. At most 252 bytes (6-bit length).
+    struct GeneveOptions {
+        uint8_t data[252];
+        size_t len = 0;
+    };
+    static GeneveOptions current_geneve;
 };
 
 } // namespace udpcap::zeekbridge

@@ -100,6 +100,19 @@ UDPCAP_API int udpcap_ring__write(struct udpcap_ring *ring, const struct udpcap_
 UDPCAP_API void *udpcap_ring__reserve(struct udpcap_ring *ring, uint32_t caplen, uint32_t origlen);
 UDPCAP_API void udpcap_ring__commit(struct udpcap_ring *ring, const struct udpcap_pkt_meta *meta);
 
+/*
+ * udpcap_ring__write_geneve - udpcap_ring__write() of a packet that came
+ * with GENEVE options: @opts, @opt_len bytes of option TLVs as on the wire
+ * (at most 252, what the GENEVE header's 6-bit length can say), travel with
+ * it for consumers to read (udpcap_consumer__geneve_options()). With
+ * @opt_len 0 it is udpcap_ring__write(). Returns as udpcap_ring__write(),
+ * or -EINVAL for @opt_len > 252.
+ */
+#define UDPCAP_GENEVE_OPTS_MAX 252u
+UDPCAP_API int udpcap_ring__write_geneve(struct udpcap_ring *ring,
+					 const struct udpcap_pkt_meta *meta, const void *data,
+					 const void *opts, uint32_t opt_len);
+
 /* Make written records visible and wake a sleeping consumer. Once per batch. */
 UDPCAP_API void udpcap_ring__publish(struct udpcap_ring *ring);
 
@@ -247,6 +260,17 @@ UDPCAP_API int udpcap_consumer__stats(const struct udpcap_consumer *c,
  * its pid. Reads /proc: call on idle timeouts, not per packet.
  */
 UDPCAP_API int udpcap_consumer__producer_alive(const struct udpcap_consumer *c, pid_t *ret_pid);
+
+/*
+ * The GENEVE options of the packet next() returned last, zero copy (valid
+ * as long as its data): the option TLVs of the GENEVE header udpcapd
+ * removed, as on the wire (RFC 8926 3.5: class, type, length in 4-byte
+ * words, data), *@ret_len bytes. NULL and 0 when it carried none: no
+ * options on the wire, another encapsulation, or a producer older than
+ * ring format 2.2.
+ */
+UDPCAP_API const uint8_t *udpcap_consumer__geneve_options(const struct udpcap_consumer *c,
+							  size_t *ret_len);
 
 UDPCAP_API uint16_t udpcap_consumer__linktype(const struct udpcap_consumer *c);
 UDPCAP_API const char *udpcap_consumer__path(const struct udpcap_consumer *c);

@@ -124,6 +124,14 @@ UDPCAP_API int udpcap_source__stats(const struct udpcap_source *src,
  */
 UDPCAP_API int udpcap_source__producer_alive(const struct udpcap_source *src, pid_t *ret_pid);
 
+/*
+ * The GENEVE options of the packet next() returned last (zero copy, valid
+ * until done() for it): the TLVs as on the wire, *@ret_len bytes; NULL and
+ * 0 when it carried none. See udpcap_consumer__geneve_options().
+ */
+UDPCAP_API const uint8_t *udpcap_source__geneve_options(const struct udpcap_source *src,
+							size_t *ret_len);
+
 /* Link type of the ring (enum udpcap_linktype), 0 = mixed: use each packet's. */
 UDPCAP_API uint16_t udpcap_source__linktype(const struct udpcap_source *src);
 

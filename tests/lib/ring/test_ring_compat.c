@@ -140,6 +140,38 @@ int main(void)
 			 (unsigned long long)cs.corrupt);
 	}
 
+	/* 2.2: GENEVE options ride in an extension; this consumer finds them,
+	 * and only in the records that carry them (an unknown extension, as
+	 * an older consumer sees this one, is no options). */
+	{
+		static const uint8_t opts[] = {0x01, 0x08, 0x01, 0x02, 1, 2, 3, 4, 5, 6, 7, 8,
+					       0x01, 0x08, 0x83, 0x00};
+		struct udpcap_pkt_meta m = rt_meta(N + 1, 64);
+		const uint8_t *o_got;
+		struct udpcap_pkt p;
+		size_t len;
+
+		rt_fill(buf, 64, N + 1);
+		RT_CHECK(udpcap_ring__write_geneve(r, &m, buf, opts, sizeof(opts)) == 0, "geneve");
+		RT_CHECK(udpcap_ring__write_geneve(r, &m, buf, NULL, 0) == 0, "geneve, no options");
+		RT_CHECK(ring_write_ext(r, &m, buf, UNKNOWN_EXT, opts, sizeof(opts)) == 0, "ext");
+		RT_CHECK(udpcap_ring__write_geneve(r, &m, buf, ext, UDPCAP_GENEVE_OPTS_MAX + 4) ==
+			     -EINVAL,
+			 "more options than GENEVE can carry");
+		udpcap_ring__publish(r);
+		RT_CHECK(udpcap_consumer__next(c, &p) == 1, "geneve record");
+		RT_CHECK(p.meta.caplen == 64 && rt_verify(p.data, 64, N + 1), "geneve packet");
+		o_got = udpcap_consumer__geneve_options(c, &len);
+		RT_CHECK(o_got && len == sizeof(opts) && !memcmp(o_got, opts, len),
+			 "options read back");
+		RT_CHECK(udpcap_consumer__next(c, &p) == 1, "record without options");
+		RT_CHECK(!udpcap_consumer__geneve_options(c, &len) && len == 0, "no options");
+		RT_CHECK(udpcap_consumer__next(c, &p) == 1 && rt_verify(p.data, 64, N + 1),
+			 "record with an unknown extension");
+		RT_CHECK(!udpcap_consumer__geneve_options(c, &len) && len == 0, "unknown is none");
+		udpcap_consumer__release(c);
+	}
+
 	/* Another major version: refused, never guessed at. */
 	udpcap_consumer__close(c);
 	h->version.major = UDPCAP_RING_VERSION_MAJOR + 1;
