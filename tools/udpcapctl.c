@@ -78,8 +78,16 @@ static bool global_option(const char *arg)
 	return false;
 }
 
+static void freep(void *p)
+{
+	free(*(void **)p);
+}
+
+static int dispatch(int argc, char **argv);
+
 int main(int argc, char **argv)
 {
+	__attribute__((cleanup(freep))) char **nargv = NULL;
 	int first = 1;
 
 	/* global options before the command: move them after it */
@@ -94,8 +102,9 @@ int main(int argc, char **argv)
 		return CTL_EXIT_USAGE;
 	}
 	if (first > 1 && first < argc) {
-		char **nargv = calloc((size_t)argc + 1, sizeof(*nargv));
 		int k = 0;
+
+		nargv = calloc((size_t)argc + 1, sizeof(*nargv));
 
 		if (!nargv)
 			return CTL_EXIT_FAILURE;
@@ -105,12 +114,17 @@ int main(int argc, char **argv)
 			nargv[k++] = argv[i];
 		for (int i = first + 1; i < argc; i++)
 			nargv[k++] = argv[i];
-		argv = nargv; /* lives until exit */
+		argv = nargv;
 	} else if (first > 1) {
 		fprintf(stderr, "udpcapctl: which command? %s alone does nothing\n", argv[1]);
 		usage(stderr);
 		return CTL_EXIT_USAGE;
 	}
+	return dispatch(argc, argv);
+}
+
+static int dispatch(int argc, char **argv)
+{
 	if (argc < 2) {
 		usage(stderr);
 		return CTL_EXIT_USAGE;
