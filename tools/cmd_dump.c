@@ -33,7 +33,7 @@
 #include "udpcap-build.h"
 
 #define SNAPLEN 65535
-/* Under steady traffic there is no idle flush: look for write errors this often. */
+/* Under steady traffic there is no idle pass: look for write errors and show progress this often. */
 #define ERROR_CHECK_EVERY 64
 /*
  * Before arming the wake-up, an empty ring is looked at again after short
@@ -79,6 +79,10 @@ struct dump_state {
 	bool write_failed;
 	bool reader_gone; /* -w - and the reading end closed: a normal way to stop */
 	bool out_pipe;	  /* -w - into a pipe */
+	bool tty;	  /* stderr is a terminal: show progress */
+	bool progress_shown;
+	double progress;  /* now_s() when progress was last shown */
+	double started;
 };
 
 static volatile sig_atomic_t stop_requested, report_requested;
@@ -564,6 +568,34 @@ static int write_pkt(struct dump_state *s, const struct udpcap_pkt *p)
 }
 
 /*
+ * On a terminal, once a second: what was captured and what udpcap dropped,
+ * on one line that rewrites itself (cleared before the final summary).
+ */
+static void show_progress(struct dump_state *s)
+{
+	struct udpcap_source_stats st = {0};
+	double t;
+
+	if (!s->tty)
+		return;
+	t = now_s();
+	if (t - s->progress < 1)
+		return;
+	udpcap_source__stats(s->src, &st);
+	fprintf(stderr, "\r%" PRIu64 " packets captured, %" PRIu64 " dropped by udpcap, %.0f pps  ",
+		s->written, st.dropped, t > s->started ? (double)s->written / (t - s->started) : 0);
+	s->progress = t;
+	s->progress_shown = true;
+}
+
+static void end_progress(struct dump_state *s)
+{
+	if (s->progress_shown)
+		fputc('\n', stderr);
+	s->progress_shown = false;
+}
+
+/*
  * Say what the source did while we were not looking: skipped corrupt
  * records, lost the ring (daemon stopped), followed the daemon to a new one.
  */
@@ -574,15 +606,20 @@ static void report_source_state(struct dump_state *s)
 	if (udpcap_source__stats(s->src, &st) < 0)
 		return;
 	if (st.corrupt > s->corrupt_seen) {
+		end_progress(s);
 		fprintf(stderr, "udpcapctl dump: ring '%s': %" PRIu64 " corrupt record(s) skipped\n",
 			s->a->ring, st.corrupt - s->corrupt_seen);
 		s->corrupt_seen = st.corrupt;
 	}
-	if (s->attached && !st.attached)
+	if (s->attached && !st.attached) {
+		end_progress(s);
 		fprintf(stderr, "udpcapctl dump: ring '%s' is gone (udpcapd restarting?); waiting for it\n",
 			s->a->ring);
-	if (st.reattaches > s->reattaches)
+	}
+	if (st.reattaches > s->reattaches) {
+		end_progress(s);
 		fprintf(stderr, "udpcapctl dump: re-attached to ring '%s'\n", s->a->ring);
+	}
 	if (st.reattaches > s->reattaches || !st.attached)
 		s->producer_gone = false;
 	s->attached = st.attached;
@@ -591,6 +628,7 @@ static void report_source_state(struct dump_state *s)
 		pid_t pid = 0;
 
 		if (udpcap_source__producer_alive(s->src, &pid) == 0) {
+			end_progress(s);
 			fprintf(stderr,
 				"udpcapctl dump: ring '%s': producer gone (pid %d); waiting for a "
 				"new udpcapd\n",
@@ -633,6 +671,7 @@ static int capture(struct dump_state *s, const sigset_t *waitmask)
 
 			report_requested = 0;
 			udpcap_source__stats(s->src, &st);
+			end_progress(s);
 			fprintf(stderr, "%" PRIu64 " packets captured, %" PRIu64 " dropped by udpcap\n",
 				s->written, st.dropped);
 		}
@@ -643,9 +682,11 @@ static int capture(struct dump_state *s, const sigset_t *waitmask)
 			udpcap_source__done(s->src);
 			if (r)
 				return -EIO;
-			if ((s->written + s->other_linktype) % ERROR_CHECK_EVERY == 0 && s->dumper &&
-			    ferror(pcap_dump_file(s->dumper)) && flush(s))
-				return -EIO;
+			if ((s->written + s->other_linktype) % ERROR_CHECK_EVERY == 0) {
+				if (s->dumper && ferror(pcap_dump_file(s->dumper)) && flush(s))
+					return -EIO;
+				show_progress(s);
+			}
 			continue;
 		}
 		if (r < 0) {
@@ -653,6 +694,7 @@ static int capture(struct dump_state *s, const sigset_t *waitmask)
 			return r;
 		}
 		/* idle: flush what we have, nap, then sleep on the wake-up descriptor */
+		show_progress(s);
 		report_source_state(s);
 		if (flush(s))
 			return -EIO;
@@ -736,8 +778,11 @@ int cmd_dump(int argc, char **argv)
 		goto out;
 	}
 
+	s.tty = isatty(STDERR_FILENO);
+	s.started = s.progress = now_s();
 	if (capture(&s, &waitmask))
 		status = CTL_EXIT_FAILURE;
+	end_progress(&s);
 	/* nothing arrived on a ring of mixed link types: an empty Ethernet capture */
 	if (!s.dumper && open_output(&s, UDPCAP_LINKTYPE_EN10MB))
 		status = CTL_EXIT_FAILURE;
