@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * SIGHUP: re-read the configuration and apply what can change without
- * rebuilding sockets and rings: allow-lists, VNI filters and the log level.
- * Any other change is refused, one log line per key; an invalid file
- * changes nothing. The running configuration stays d->config.
+ * rebuilding sockets and rings: the keys whose row in lib/config/config_keys.c
+ * is reloadable (allow-lists, VNI filters, the log level). Any other change
+ * is refused, one log line per key; an invalid file changes nothing. The
+ * running configuration stays d->config.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -23,98 +24,15 @@ static void log_config_error(void *ctx, const char *message)
 		log_error("%s", message);
 }
 
-static bool str_eq(const char *a, const char *b)
+/* A key that differs in the new file: refused by name unless a reload applies it. */
+static void on_change(void *ctx, const char *key, bool reloadable)
 {
-	return (!a && !b) || (a && b && !strcmp(a, b));
-}
-
-/* The [rings NAME] groups: rings and their writer threads exist from start-up. */
-static bool ring_groups_eq(const struct udpcap_config *o, const struct udpcap_config *n)
-{
-	size_t i;
-
-	if (o->ring_group_count != n->ring_group_count)
-		return false;
-	for (i = 0; i < o->ring_group_count; i++) {
-		const struct udpcap_config_ring_group *a = &o->ring_groups[i], *b = &n->ring_groups[i];
-
-		if (strcmp(a->name, b->name) || a->count != b->count || a->size != b->size ||
-		    !str_eq(a->group, b->group) || !str_eq(a->pattern, b->pattern))
-			return false;
-	}
-	return true;
-}
-
-/* Log every key that changed but cannot be applied. Returns how many. */
-static unsigned refuse_changes(const struct udpcap_config *o, const struct udpcap_config *n)
-{
-	unsigned refused = 0;
-	size_t i, j;
-
-#define REFUSE(cond, key)                                                                          \
-	do {                                                                                       \
-		if (cond) {                                                                        \
-			log_warning("reload: %s changed; that needs a restart, keeping the "       \
-				    "running value",                                               \
-				    key);                                                          \
-			refused++;                                                                 \
-		}                                                                                  \
-	} while (0)
-
-	REFUSE(o->rings.count != n->rings.count, "[rings] count");
-	REFUSE(o->rings.size != n->rings.size, "[rings] size");
-	REFUSE(!str_eq(o->rings.dir, n->rings.dir), "[rings] dir");
-	REFUSE(!str_eq(o->rings.group, n->rings.group), "[rings] group");
-	REFUSE(!str_eq(o->rings.name, n->rings.name), "[rings] name");
-	REFUSE(!ring_groups_eq(o, n), "[rings NAME] sections");
-	REFUSE(o->receive.backend != n->receive.backend, "[receive] backend");
-	REFUSE(o->receive.batch != n->receive.batch, "[receive] batch");
-	REFUSE(o->receive.rcvbuf != n->receive.rcvbuf, "[receive] rcvbuf");
-	REFUSE(o->receive.threads != n->receive.threads, "[receive] threads");
-	REFUSE(o->receive.coalesce_us != n->receive.coalesce_us, "[receive] coalesce_us");
-	REFUSE(
-	    o->receive.cpu_count != n->receive.cpu_count ||
-		(o->receive.cpu_count && memcmp(o->receive.cpus, n->receive.cpus,
-						o->receive.cpu_count * sizeof(*o->receive.cpus))),
-	    "[receive] cpus");
-	REFUSE(o->steering.mode != n->steering.mode, "[steering] mode");
-	REFUSE(o->steering.hash != n->steering.hash, "[steering] hash");
-	REFUSE(!str_eq(o->control.socket, n->control.socket), "[control] socket");
-	REFUSE(!str_eq(o->control.group, n->control.group), "[control] group");
-	REFUSE(o->control.mode != n->control.mode, "[control] mode");
-	REFUSE(!str_eq(o->metrics.listen, n->metrics.listen), "[metrics] listen");
-
-	for (i = 0; i < o->listener_count; i++) {
-		const struct udpcap_config_listener *ol = &o->listeners[i], *nl = NULL;
-		char key[128];
-
-		for (j = 0; j < n->listener_count; j++)
-			if (!strcmp(n->listeners[j].name, ol->name))
-				nl = &n->listeners[j];
-		if (!nl) {
-			snprintf(key, sizeof(key), "[listener %s] (removed)", ol->name);
-			REFUSE(true, key);
-			continue;
-		}
-		snprintf(key, sizeof(key), "[listener %s] listen", ol->name);
-		REFUSE(ol->addr_len != nl->addr_len || memcmp(&ol->addr, &nl->addr, ol->addr_len),
-		       key);
-		snprintf(key, sizeof(key), "[listener %s] encap", ol->name);
-		REFUSE(ol->encap.type != nl->encap.type || ol->encap.skip != nl->encap.skip, key);
-		snprintf(key, sizeof(key), "[listener %s] dlt", ol->name);
-		REFUSE(ol->encap.linktype != nl->encap.linktype, key);
-	}
-	for (j = 0; j < n->listener_count; j++) {
-		bool found = false;
-		char key[128];
-
-		for (i = 0; i < o->listener_count; i++)
-			found |= !strcmp(n->listeners[j].name, o->listeners[i].name);
-		snprintf(key, sizeof(key), "[listener %s] (added)", n->listeners[j].name);
-		REFUSE(!found, key);
-	}
-#undef REFUSE
-	return refused;
+	(void)ctx;
+	if (reloadable)
+		log_debug("reload: %s changed", key);
+	else
+		log_warning("reload: %s changed; that needs a restart, keeping the running value",
+			    key);
 }
 
 void udpcapd_reload(struct udpcapd *d)
@@ -137,7 +55,7 @@ void udpcapd_reload(struct udpcapd *d)
 			       "running with the previous one");
 		return;
 	}
-	refused = refuse_changes(d->config, n);
+	refused = udpcap_config__diff(d->config, n, on_change, NULL);
 
 	from = calloc(d->nlisteners, sizeof(*from));
 	if (!from) {

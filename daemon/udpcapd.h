@@ -38,14 +38,6 @@ struct udpcapd_dedup;
 #define UDPCAPD_COMMON_PAYLOAD 9216
 /* How long a receiver waits before re-checking for shutdown (and socket drops). */
 #define UDPCAPD_IDLE_MS 100
-/*
- * [receive] coalesce_us: after a short batch, how long a receiver lets
- * datagrams accumulate before reading again. At moderate rates most of the
- * cost is wake-ups, and this turns one wake-up per datagram or two into one
- * per batch. The latency it adds is bounded by it; the socket buffer
- * absorbs the datagrams meanwhile. 0 turns it off.
- */
-
 /* What a listener accepts; immutable once published, replaced whole on reload. */
 struct udpcapd_filter {
 	struct udpcap_cidr *allow; /* NULL/0 = any source */

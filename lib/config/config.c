@@ -77,24 +77,49 @@ static unsigned distance(const char *a, const char *b)
 	return row[la & 1][lb];
 }
 
-/* The closest of @names (stride @stride bytes apart) to @word, or NULL if none is close. */
-static const char *nearest(const char *word, const char *const *names, size_t stride)
+/* Keeps @name in *@best if it is closer to @word than what is there. */
+static void closer(const char *word, const char *name, size_t len, const char **best,
+		   size_t *best_len, unsigned *best_d)
+{
+	char buf[65];
+	unsigned d;
+
+	snprintf(buf, sizeof(buf), "%.*s", (int)len, name);
+	d = distance(word, buf);
+	if (d < *best_d) {
+		*best_d = d;
+		*best = name;
+		*best_len = len;
+	}
+}
+
+/* Writes into @buf the section word or key closest to @word, or returns NULL if none is close. */
+static const char *nearest(const char *word, const struct cfg_section *in, char *buf, size_t len)
 {
 	const char *best = NULL;
+	size_t best_len = 0;
 	unsigned best_d = 99;
-	const char *const *p;
 
-	for (p = names; *p; p = (const char *const *)((const char *)p + stride)) {
-		unsigned d = distance(word, *p);
+	if (in) {
+		const struct cfg_key *k;
 
-		if (d < best_d) {
-			best_d = d;
-			best = *p;
+		for (k = cfg_keys; k->name; k++)
+			if (!strcmp(k->section, in->name))
+				closer(word, k->name, strlen(k->name), &best, &best_len, &best_d);
+	} else {
+		const struct cfg_section *s;
+
+		for (s = cfg_sections; s->name; s++) {
+			const char *w;
+			size_t n = cfg_section_word(s, &w);
+
+			closer(word, w, n, &best, &best_len, &best_d);
 		}
 	}
-	if (!best || best_d > 2 + strlen(best) / 4)
+	if (!best || best_d > 2 + best_len / 4)
 		return NULL;
-	return best;
+	snprintf(buf, len, "%.*s", (int)best_len, best);
+	return buf;
 }
 
 static char *trim(char *s)
@@ -109,156 +134,97 @@ static char *trim(char *s)
 	return s;
 }
 
-/* NAME of a [listener NAME] or [rings NAME]: letters, digits, '-', '_', '.' */
-static bool section_name_ok(const char *name)
+/* [word NAME]: a new instance of a named section, its keys at their defaults. */
+static void instance_begin(struct cfg *c, const struct cfg_section *s, const char *arg)
 {
-	const char *p;
+	size_t *count = (size_t *)((char *)c->config + s->count), i;
+	const char *word;
+	int len = (int)cfg_section_word(s, &word);
+	char *inst;
 
-	for (p = name; *p; p++)
-		if (!(*p == '-' || *p == '_' || *p == '.' || (*p >= '0' && *p <= '9') ||
-		      (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
-			return false;
-	return true;
-}
-
-/* [rings NAME]: another ring group; its keys are [rings]'s (but dir). */
-static void ring_group_begin(struct cfg *c, const struct cfg_section *s, const char *arg)
-{
-	struct udpcap_config *cfg = c->config;
-	struct udpcap_config_ring_group *g;
-	size_t i;
-
-	if (!section_name_ok(arg) || strlen(arg) >= sizeof(g->name)) {
-		cfg_error(c, c->lineno,
-			  "ring group name '%s' must be 1 to %zu letters, digits, '-', '_' or '.'",
-			  arg, sizeof(g->name) - 1);
+	if (!s->name_ok(c, arg))
 		return;
-	}
-	if (!strcmp(arg, "default")) {
-		cfg_error(c, c->lineno,
-			  "[rings default] is the unnamed [rings] section; name the group otherwise");
-		return;
-	}
-	for (i = 0; i < cfg->ring_group_count; i++) {
-		if (!strcmp(cfg->ring_groups[i].name, arg)) {
-			cfg_error(c, c->lineno, "duplicate [rings %s] (first at line %u)", arg,
-				  cfg->ring_groups[i].line);
+	for (i = 0; i < *count; i++) {
+		inst = cfg_instance(s, c->config, i);
+		if (!strcmp(inst, arg)) {
+			cfg_error(c, c->lineno, "duplicate [%.*s %s] (first at line %u)", len, word,
+				  arg, *(unsigned *)(inst + s->line));
 			return;
 		}
 	}
-	if (cfg->ring_group_count >= UDPCAP_CONFIG_MAX_RING_GROUPS) {
-		cfg_error(c, c->lineno, "too many [rings NAME] groups (max %u)",
-			  UDPCAP_CONFIG_MAX_RING_GROUPS);
+	if (*count >= s->max) {
+		cfg_error(c, c->lineno, "too many %s (max %u)", s->many, s->max);
 		return;
 	}
-	g = &cfg->ring_groups[cfg->ring_group_count++];
-	memset(g, 0, sizeof(*g));
-	snprintf(g->name, sizeof(g->name), "%s", arg);
-	g->count = 1;
-	g->line = c->lineno;
-	c->ring_group = g;
+	inst = cfg_instance(s, c->config, (*count)++);
+	memset(inst, 0, s->size);
+	memcpy(inst, arg, strlen(arg) + 1); /* name_ok checked its length */
+	*(unsigned *)(inst + s->line) = c->lineno;
+	c->slot = (unsigned)*count - 1;
+	c->base = inst;
 	c->section = s;
 	c->bad_section = false;
+	if (cfg_apply_defaults(c, s, inst) < 0)
+		c->oom = true;
 }
 
 static void section_begin(struct cfg *c, char *inside)
 {
-	const struct cfg_section *s;
-	char *word = trim(inside), *arg;
+	const struct cfg_section *s, *plain = NULL, *named = NULL;
+	char *word = trim(inside), *arg, near[65];
 	unsigned idx;
 
 	c->section = NULL;
-	c->listener = NULL;
-	c->ring_group = NULL;
+	c->base = NULL;
+	c->slot = 0;
 	c->bad_section = true;
-	memset(c->key_lines, 0, sizeof(c->key_lines));
 
 	arg = word + strcspn(word, " \t");
 	if (*arg) {
 		*arg++ = '\0';
 		arg = trim(arg);
 	}
-	for (s = cfg_sections; s->name; s++)
-		if (!strcasecmp(s->name, word))
-			break;
-	if (!s->name) {
-		const char *near = nearest(word, &cfg_sections[0].name, sizeof(cfg_sections[0]));
+	for (s = cfg_sections; s->name; s++) {
+		const char *w;
+		size_t n = cfg_section_word(s, &w);
 
-		if (near)
+		if (n == strlen(word) && !strncasecmp(w, word, n)) {
+			if (cfg_section_named(s))
+				named = s;
+			else
+				plain = s;
+		}
+	}
+	if (!plain && !named) {
+		if (nearest(word, NULL, near, sizeof(near)))
 			cfg_error(c, c->lineno, "unknown section [%s]; did you mean [%s]?", word,
 				  near);
 		else
 			cfg_error(c, c->lineno, "unknown section [%s]", word);
 		return;
 	}
-	idx = (unsigned)(s - cfg_sections);
-	if (!strcasecmp(s->name, "rings") && *arg) {
-		ring_group_begin(c, s, arg);
+	if (*arg && named) {
+		instance_begin(c, named, arg);
 		return;
 	}
-	if (!s->named) {
-		if (*arg) {
-			cfg_error(c, c->lineno, "section [%s] takes no name (found '%s')", s->name,
-				  arg);
-			return;
-		}
-		if (c->section_seen[idx]) {
-			cfg_error(c, c->lineno, "duplicate section [%s] (first at line %u)",
-				  s->name, c->section_seen[idx]);
-			return;
-		}
-		c->section_seen[idx] = c->lineno;
-		c->section = s;
-		c->bad_section = false;
+	if (*arg) {
+		cfg_error(c, c->lineno, "section [%s] takes no name (found '%s')", plain->name, arg);
 		return;
 	}
-
-	/* [listener NAME] */
-	{
-		struct udpcap_config *cfg = c->config;
-		struct udpcap_config_listener *l;
-		size_t i;
-
-		if (!*arg) {
-			cfg_error(c, c->lineno, "[%s] needs a name: [%s NAME]", s->name, s->name);
-			return;
-		}
-		if (!section_name_ok(arg)) {
-			cfg_error(c, c->lineno,
-				  "listener name '%s' may contain only letters, digits, "
-				  "'-', '_' and '.'",
-				  arg);
-			return;
-		}
-		if (strlen(arg) >= sizeof(l->name)) {
-			cfg_error(c, c->lineno, "listener name '%s' is too long (max %zu)", arg,
-				  sizeof(l->name) - 1);
-			return;
-		}
-		for (i = 0; i < cfg->listener_count; i++) {
-			if (!strcmp(cfg->listeners[i].name, arg)) {
-				cfg_error(c, c->lineno,
-					  "duplicate [listener %s] (first at line %u)", arg,
-					  cfg->listeners[i].line);
-				return;
-			}
-		}
-		if (cfg->listener_count >= UDPCAP_CONFIG_MAX_LISTENERS) {
-			cfg_error(c, c->lineno, "too many listeners (max %u)",
-				  UDPCAP_CONFIG_MAX_LISTENERS);
-			return;
-		}
-		l = &cfg->listeners[cfg->listener_count++];
-		memset(l, 0, sizeof(*l));
-		snprintf(l->name, sizeof(l->name), "%s", arg);
-		l->encap.type = UDPCAP_ENCAP_VXLAN;
-		l->encap.linktype = UDPCAP_LINKTYPE_EN10MB;
-		l->line = c->lineno;
-		memset(&c->lines[l - cfg->listeners], 0, sizeof(c->lines[0]));
-		c->listener = l;
-		c->section = s;
-		c->bad_section = false;
+	if (!plain) {
+		cfg_error(c, c->lineno, "[%s] needs a name: [%s NAME]", word, word);
+		return;
 	}
+	idx = (unsigned)(plain - cfg_sections);
+	if (c->section_seen[idx]) {
+		cfg_error(c, c->lineno, "duplicate section [%s] (first at line %u)", plain->name,
+			  c->section_seen[idx]);
+		return;
+	}
+	c->section_seen[idx] = c->lineno;
+	c->section = plain;
+	c->base = c->config;
+	c->bad_section = false;
 }
 
 /*
@@ -304,7 +270,7 @@ static char *cfg_reader(char *str, int num, void *stream)
 		if (!close) {
 			cfg_error(c, c->lineno, "section header has no closing ']'");
 			c->section = NULL;
-			c->listener = NULL;
+			c->base = NULL;
 			c->bad_section = true;
 			str[0] = '\n';
 			str[1] = '\0';
@@ -331,13 +297,47 @@ static char *cfg_reader(char *str, int num, void *stream)
 	return str;
 }
 
+static const struct cfg_key *key_find(const struct cfg_section *s, const char *name)
+{
+	const struct cfg_key *k;
+
+	for (k = cfg_keys; k->name; k++)
+		if (!strcmp(k->section, s->name) && !strcasecmp(k->name, name))
+			return k;
+	return NULL;
+}
+
+/* A key this section does not have: maybe its unnamed twin's, or a typo. */
+static void unknown_key(struct cfg *c, const char *name)
+{
+	const struct cfg_section *s = c->section, *twin = s->twin ? cfg_section_find(s->twin) : NULL;
+	char where[128], near[65];
+	const char *w;
+	size_t n = cfg_section_word(s, &w);
+
+	if (twin && key_find(twin, name)) {
+		cfg_error(c, c->lineno, "%s = belongs in [%s]: %s", name, twin->name,
+			  s->twin_note);
+		return;
+	}
+	if (cfg_section_named(s))
+		snprintf(where, sizeof(where), "[%.*s %s]", (int)n, w, (const char *)c->base);
+	else
+		snprintf(where, sizeof(where), "[%s]", s->name);
+	if (nearest(name, s, near, sizeof(near)))
+		cfg_error(c, c->lineno, "unknown key '%s' in %s; did you mean '%s'?", name, where,
+			  near);
+	else
+		cfg_error(c, c->lineno, "unknown key '%s' in %s", name, where);
+}
+
 static int cfg_handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct cfg *c = user;
-	const struct cfg_keyword *k;
+	const struct cfg_key *k;
+	unsigned *line;
 	char err[512];
 	const char *msg;
-	unsigned idx;
 
 	(void)section; /* sections are tracked by cfg_reader */
 	if (!c->section) {
@@ -346,33 +346,19 @@ static int cfg_handler(void *user, const char *section, const char *name, const 
 			cfg_error(c, c->lineno, "key '%s' outside of any section", name);
 		return 1;
 	}
-	for (k = c->section->keys; k->name; k++)
-		if (!strcasecmp(k->name, name))
-			break;
-	if (!k->name) {
-		const char *near =
-		    nearest(name, &c->section->keys[0].name, sizeof(c->section->keys[0]));
-		char where[96];
-
-		if (c->listener)
-			snprintf(where, sizeof(where), "[listener %s]", c->listener->name);
-		else
-			snprintf(where, sizeof(where), "[%s]", c->section->name);
-		if (near)
-			cfg_error(c, c->lineno, "unknown key '%s' in %s; did you mean '%s'?", name,
-				  where, near);
-		else
-			cfg_error(c, c->lineno, "unknown key '%s' in %s", name, where);
+	k = key_find(c->section, name);
+	if (!k) {
+		unknown_key(c, name);
 		return 1;
 	}
-	idx = (unsigned)(k - c->section->keys);
-	if (c->key_lines[idx] && !k->repeatable) {
-		cfg_error(c, c->lineno, "duplicate key '%s' (first at line %u)", k->name,
-			  c->key_lines[idx]);
+	line = &c->lines[c->slot][k - cfg_keys];
+	if (*line && !(k->flags & CFG_REPEATABLE)) {
+		cfg_error(c, c->lineno, "duplicate key '%s' (first at line %u)", k->name, *line);
 		return 1;
 	}
-	c->key_lines[idx] = c->lineno;
-	msg = k->parse(c, value, err, sizeof(err));
+	/* set even when wrong: one message for the line, not a second "has no listen" */
+	*line = c->lineno;
+	msg = k->parse(c, k, c->base, value, err, sizeof(err));
 	if (msg)
 		cfg_error(c, c->lineno, "%s", msg);
 	return 1;
@@ -390,7 +376,6 @@ static bool sockaddr_equal(const struct udpcap_config_listener *a,
 	return a->addr_len == b->addr_len && !memcmp(&a->addr, &b->addr, a->addr_len);
 }
 
-/* Checks that need the whole file. */
 /*
  * Defaults of [rings NAME] that depend on [rings] (which may come later):
  * size and group from there, names NAME-%d. Ring names must differ between
@@ -442,25 +427,29 @@ static void cfg_validate(struct cfg *c)
 			  "no [listener NAME] section; at least one is required");
 	for (i = 0; i < cfg->listener_count; i++) {
 		struct udpcap_config_listener *l = &cfg->listeners[i];
-		const struct cfg_listener_lines *ln = &c->lines[i];
+		unsigned listen = cfg_key_line(c, (unsigned)i, "listener NAME", "listen");
+		unsigned dlt = cfg_key_line(c, (unsigned)i, "listener NAME", "dlt");
+		unsigned vni = cfg_key_line(c, (unsigned)i, "listener NAME", "vni");
 
-		if (!ln->listen) {
+		if (!listen) {
 			cfg_error(c, l->line, "[listener %s] has no listen = ADDRESS:PORT",
 				  l->name);
 			continue;
 		}
 		for (j = 0; j < i; j++) {
-			if (c->lines[j].listen && sockaddr_equal(&cfg->listeners[j], l))
-				cfg_error(c, ln->listen,
+			unsigned other = cfg_key_line(c, (unsigned)j, "listener NAME", "listen");
+
+			if (other && sockaddr_equal(&cfg->listeners[j], l))
+				cfg_error(c, listen,
 					  "[listener %s] listens on the same address as "
 					  "[listener %s] (line %u)",
-					  l->name, cfg->listeners[j].name, c->lines[j].listen);
+					  l->name, cfg->listeners[j].name, other);
 		}
 		switch (l->encap.type) {
 		case UDPCAP_ENCAP_VXLAN:
 		case UDPCAP_ENCAP_GENEVE_VXLAN:
-			if (ln->dlt && l->encap.linktype != UDPCAP_LINKTYPE_EN10MB)
-				cfg_error(c, ln->dlt,
+			if (dlt && l->encap.linktype != UDPCAP_LINKTYPE_EN10MB)
+				cfg_error(c, dlt,
 					  "dlt = %s does not fit encap = %s, which always "
 					  "carries Ethernet (en10mb)",
 					  udpcap_linktype_name(l->encap.linktype),
@@ -470,8 +459,8 @@ static void cfg_validate(struct cfg *c)
 		case UDPCAP_ENCAP_GENEVE:
 			/* the seed plugin's configs write one: accepted, and said why it
 			 * changes nothing */
-			if (ln->dlt)
-				cfg_notice(c, ln->dlt,
+			if (dlt)
+				cfg_notice(c, dlt,
 					   "dlt = %s is ignored for encap = geneve: each packet's "
 					   "GENEVE protocol type decides its link type",
 					   udpcap_linktype_name(l->encap.linktype));
@@ -480,7 +469,7 @@ static void cfg_validate(struct cfg *c)
 		case UDPCAP_ENCAP_RAW:
 		case UDPCAP_ENCAP_SKIP:
 			if (l->vni_count)
-				cfg_error(c, ln->vni,
+				cfg_error(c, vni,
 					  "vni = does not apply to encap = %s, which carries no "
 					  "VNI (every datagram would be dropped)",
 					  udpcap_encap_name(l->encap.type));
@@ -489,62 +478,46 @@ static void cfg_validate(struct cfg *c)
 	}
 	ring_groups_finish(c);
 	if (cfg->receive.threads > cfg->rings.count)
-		cfg_error(c, c->threads_line,
+		cfg_error(c, cfg_key_line(c, 0, "receive", "threads"),
 			  "threads = %u is more than the %u rings; a ring has one thread",
 			  cfg->receive.threads, cfg->rings.count);
 }
 
-static int config_defaults(struct udpcap_config *cfg)
+/* Every singleton section's keys at their defaults, room for the named ones. */
+static int config_defaults(struct cfg *c)
 {
-	cfg->rings.count = 4;
-	cfg->rings.size = 64ull << 20;
-	cfg->rings.dir = strdup(UDPCAP_DEFAULT_RING_DIR);
-	cfg->rings.name = strdup("worker-%d");
-	cfg->receive.backend = UDPCAP_BACKEND_RECVMMSG;
-	cfg->receive.batch = 64;
-	cfg->receive.rcvbuf = 16ull << 20;
-	cfg->receive.coalesce_us = 200;
-	cfg->steering.mode = UDPCAP_STEERING_AUTO;
-	cfg->steering.hash = UDPCAP_HASH_5TUPLE;
-	cfg->control.socket = strdup(UDPCAP_DEFAULT_CONTROL_SOCKET);
-	cfg->control.mode = 0660;
-	/* loopback only by default; "listen =" (empty) turns the endpoint off */
-	cfg->metrics.listen = strdup(UDPCAP_DEFAULT_METRICS_LISTEN);
-	cfg->log.level = strdup("info");
-	cfg->dedup.ring_pps = 1000000;
+	struct udpcap_config *cfg = c->config;
+	const struct cfg_section *s;
+
 	cfg->listeners = calloc(UDPCAP_CONFIG_MAX_LISTENERS, sizeof(*cfg->listeners));
 	cfg->ring_groups = calloc(UDPCAP_CONFIG_MAX_RING_GROUPS, sizeof(*cfg->ring_groups));
-	if (!cfg->rings.dir || !cfg->rings.name || !cfg->control.socket || !cfg->metrics.listen ||
-	    !cfg->log.level || !cfg->listeners || !cfg->ring_groups)
+	if (!cfg->listeners || !cfg->ring_groups)
 		return -ENOMEM;
+	for (s = cfg_sections; s->name; s++)
+		if (!cfg_section_named(s) && cfg_apply_defaults(c, s, cfg) < 0)
+			return -ENOMEM;
 	return 0;
 }
 
 void udpcap_config__free(struct udpcap_config *config)
 {
+	const struct cfg_section *s;
 	size_t i;
 
 	if (!config)
 		return;
-	for (i = 0; config->listeners && i < config->listener_count; i++) {
-		free(config->listeners[i].allow);
-		free(config->listeners[i].vni);
+	for (s = cfg_sections; s->name; s++) {
+		if (!cfg_section_named(s)) {
+			cfg_free_values(s, config);
+			continue;
+		}
+		if (!*(void **)((char *)config + s->array))
+			continue;
+		for (i = 0; i < cfg_instance_count(s, config); i++)
+			cfg_free_values(s, cfg_instance(s, config, i));
+		free(*(void **)((char *)config + s->array));
 	}
-	free(config->listeners);
-	for (i = 0; config->ring_groups && i < config->ring_group_count; i++) {
-		free(config->ring_groups[i].group);
-		free(config->ring_groups[i].pattern);
-	}
-	free(config->ring_groups);
 	free(config->path);
-	free(config->rings.dir);
-	free(config->rings.group);
-	free(config->rings.name);
-	free(config->receive.cpus);
-	free(config->control.socket);
-	free(config->control.group);
-	free(config->metrics.listen);
-	free(config->log.level);
 	free(config);
 }
 
@@ -559,7 +532,7 @@ int udpcap_config__parse(const char *name, const char *text, udpcap_config_error
 		return -EINVAL;
 	c = calloc(1, sizeof(*c));
 	cfg = calloc(1, sizeof(*cfg));
-	if (!c || !cfg || config_defaults(cfg) < 0 || !(cfg->path = strdup(name))) {
+	if (!c || !cfg) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -567,6 +540,10 @@ int udpcap_config__parse(const char *name, const char *text, udpcap_config_error
 	c->name = name;
 	c->on_error = on_error;
 	c->ctx = ctx;
+	if (config_defaults(c) < 0 || !(cfg->path = strdup(name))) {
+		ret = -ENOMEM;
+		goto out;
+	}
 	c->pos = text;
 	/* Skip a UTF-8 byte order mark ourselves so that line 1 is still line 1. */
 	if (!strncmp(text, "\xEF\xBB\xBF", 3))

@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The keyword tables of udpcapd.conf, one small table per section, and
- * the parser of each key. A parser returns NULL, or the error message
- * (the dispatcher adds "FILE:LINE: ").
+ * Every key of udpcapd.conf, one row each (cfg_keys[] at the end): its
+ * section, name, parser, storage, default, bounds, whether SIGHUP may
+ * change it, and its one-line doc. Most rows use the plain parsers of
+ * config_types.c; the keys with a syntax of their own have theirs here.
+ * A parser returns NULL, or the error message (the dispatcher adds
+ * "FILE:LINE: "). Adding a key is one field, one row and its docs
+ * (docs/configuration.md, udpcapd.conf(5)); see config_internal.h.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -13,100 +17,33 @@
 #include <strings.h>
 
 #include "config_internal.h"
+#include "udpcap-build.h"
 
 #define ERR(...) (snprintf(err, errlen, __VA_ARGS__), err)
 
-static const char *set_string(struct cfg *c, char **dst, const char *value)
-{
-	char *s = strdup(value);
-
-	if (!s) {
-		c->oom = true;
-		return "out of memory";
-	}
-	free(*dst);
-	*dst = s;
-	return NULL;
-}
-
-/* Index of @value in the NULL-terminated @names (any case), or -1. */
-static int choose(const char *value, const char *const *names)
-{
-	int i;
-
-	for (i = 0; names[i]; i++)
-		if (!strcasecmp(value, names[i]))
-			return i;
-	return -1;
-}
-
-/* Empty means "not set" (NULL): the default applies. */
-static const char *set_optional_string(struct cfg *c, char **dst, const char *value)
-{
-	if (*value)
-		return set_string(c, dst, value);
-	free(*dst);
-	*dst = NULL;
-	return NULL;
-}
-
-static int parse_uint(const char *value, unsigned long min, unsigned long max, unsigned *ret)
-{
-	unsigned long v;
-	int r = cfg_parse_ulong(value, max, &v);
-
-	if (r < 0)
-		return r;
-	if (v < min)
-		return -ERANGE;
-	*ret = (unsigned)v;
-	return 0;
-}
-
 /* ------------------------------------------------------------- [rings] */
 
-/* [rings] and [rings NAME] share their keys; dir is the same for all groups. */
-static const char *rings_count(struct cfg *c, const char *v, char *err, size_t errlen)
+/* Rounded up to a power of two: ring indices are masked. */
+static const char *rings_size(struct cfg *c, const struct cfg_key *k, void *base, const char *v,
+			      char *err, size_t errlen)
 {
-	unsigned *count = c->ring_group ? &c->ring_group->count : &c->config->rings.count;
+	uint64_t *size = cfg_value(k, base), p = 1;
+	const char *msg = cfg_size(c, k, base, v, err, errlen);
 
-	if (parse_uint(v, 1, UDPCAP_CONFIG_MAX_RINGS, count) < 0)
-		return ERR("count = '%s' is not a number from 1 to %u", v, UDPCAP_CONFIG_MAX_RINGS);
-	if (!c->ring_group)
-		c->count_line = c->lineno;
-	return NULL;
-}
-
-#define RING_SIZE_MIN (64ull << 10)
-#define RING_SIZE_MAX (16ull << 30)
-
-static const char *rings_size(struct cfg *c, const char *v, char *err, size_t errlen)
-{
-	uint64_t bytes, p = 1;
-
-	if (udpcap_parse_size(v, &bytes) < 0)
-		return ERR("size = '%s' is not a size (e.g. 64M; suffixes K, M, G)", v);
-	if (bytes < RING_SIZE_MIN || bytes > RING_SIZE_MAX)
-		return ERR("size = '%s' is out of range (64K to 16G)", v);
-	while (p < bytes)
+	if (msg)
+		return msg;
+	while (p < *size)
 		p <<= 1;
-	*(c->ring_group ? &c->ring_group->size : &c->config->rings.size) = p;
+	*size = p;
 	return NULL;
 }
 
-static const char *rings_dir(struct cfg *c, const char *v, char *err, size_t errlen)
+static const char *absolute_path(struct cfg *c, const struct cfg_key *k, void *base, const char *v,
+				 char *err, size_t errlen)
 {
-	if (c->ring_group)
-		return ERR("dir = belongs in [rings]: every group's rings share that directory");
 	if (v[0] != '/')
-		return ERR("dir = '%s' must be an absolute path", v);
-	return set_string(c, &c->config->rings.dir, v);
-}
-
-static const char *rings_group(struct cfg *c, const char *v, char *err, size_t errlen)
-{
-	return set_optional_string(c, c->ring_group ? &c->ring_group->group : &c->config->rings.group,
-				   v);
+		return ERR("%s = '%s' must be an absolute path", k->name, v);
+	return cfg_set_string(c, cfg_value(k, base), v);
 }
 
 /*
@@ -114,7 +51,8 @@ static const char *rings_group(struct cfg *c, const char *v, char *err, size_t e
  * literal percent); anything else would let the config choose arbitrary
  * format conversions. Names become file names, so no '/'.
  */
-static const char *rings_name(struct cfg *c, const char *v, char *err, size_t errlen)
+static const char *ring_pattern(struct cfg *c, const struct cfg_key *k, void *base, const char *v,
+				char *err, size_t errlen)
 {
 	unsigned d = 0;
 	const char *p;
@@ -142,58 +80,43 @@ static const char *rings_name(struct cfg *c, const char *v, char *err, size_t er
 	}
 	if (d != 1)
 		return ERR("name = '%s' must contain exactly one %%d (the ring number)", v);
-	return set_string(c, c->ring_group ? &c->ring_group->pattern : &c->config->rings.name, v);
+	return cfg_set_string(c, cfg_value(k, base), v);
 }
 
-static const struct cfg_keyword rings_keys[] = {
-    {"count", rings_count, false}, {"size", rings_size, false}, {"dir", rings_dir, false},
-    {"group", rings_group, false}, {"name", rings_name, false}, {NULL, NULL, false},
-};
+/* NAME of a [listener NAME] or [rings NAME]: letters, digits, '-', '_', '.' */
+static bool section_name_ok(const char *name)
+{
+	const char *p;
+
+	for (p = name; *p; p++)
+		if (!(*p == '-' || *p == '_' || *p == '.' || (*p >= '0' && *p <= '9') ||
+		      (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+			return false;
+	return true;
+}
+
+/* [rings NAME]: another ring group; its keys are [rings]'s (but dir). */
+static bool ring_group_name(struct cfg *c, const char *arg)
+{
+	if (!section_name_ok(arg) || strlen(arg) >= sizeof(((struct udpcap_config_ring_group *)0)->name)) {
+		cfg_error(c, c->lineno,
+			  "ring group name '%s' must be 1 to %zu letters, digits, '-', '_' or '.'",
+			  arg, sizeof(((struct udpcap_config_ring_group *)0)->name) - 1);
+		return false;
+	}
+	if (!strcmp(arg, "default")) {
+		cfg_error(c, c->lineno,
+			  "[rings default] is the unnamed [rings] section; name the group otherwise");
+		return false;
+	}
+	return true;
+}
 
 /* ----------------------------------------------------------- [receive] */
 
-static const char *receive_backend(struct cfg *c, const char *v, char *err, size_t errlen)
-{
-	static const char *const names[] = {"recvmmsg", "io_uring", NULL}; /* enum order */
-	int i = choose(v, names);
-
-	if (i < 0)
-		return ERR("backend = '%s' is not one of recvmmsg, io_uring", v);
-	c->config->receive.backend = (enum udpcap_backend)i;
-	return NULL;
-}
-
-static const char *receive_batch(struct cfg *c, const char *v, char *err, size_t errlen)
-{
-	if (parse_uint(v, 1, 1024, &c->config->receive.batch) < 0)
-		return ERR("batch = '%s' is not a number from 1 to 1024", v);
-	return NULL;
-}
-
-static const char *receive_rcvbuf(struct cfg *c, const char *v, char *err, size_t errlen)
-{
-	uint64_t bytes;
-
-	if (udpcap_parse_size(v, &bytes) < 0)
-		return ERR("rcvbuf = '%s' is not a size (e.g. 16M; suffixes K, M, G)", v);
-	/* SO_RCVBUF takes an int, and the kernel doubles it. */
-	if (bytes < 4096 || bytes > (1ull << 30))
-		return ERR("rcvbuf = '%s' is out of range (4K to 1G)", v);
-	c->config->receive.rcvbuf = bytes;
-	return NULL;
-}
-
-static const char *receive_threads(struct cfg *c, const char *v, char *err, size_t errlen)
-{
-	if (parse_uint(v, 0, UDPCAP_CONFIG_MAX_RINGS, &c->config->receive.threads) < 0)
-		return ERR("threads = '%s' is not a number from 0 (automatic) to %u", v,
-			   UDPCAP_CONFIG_MAX_RINGS);
-	c->threads_line = c->lineno;
-	return NULL;
-}
-
 /* "0-3,6 8": ranges and single CPUs, separated by commas or spaces. */
-static const char *receive_cpus(struct cfg *c, const char *v, char *err, size_t errlen)
+static const char *cpu_list(struct cfg *c, const struct cfg_key *k, void *base, const char *v,
+			    char *err, size_t errlen)
 {
 	int *cpus = NULL;
 	size_t n = 0;
@@ -242,71 +165,16 @@ static const char *receive_cpus(struct cfg *c, const char *v, char *err, size_t 
 			cpus[n++] = (int)lo;
 		}
 	}
-	free(c->config->receive.cpus);
-	c->config->receive.cpus = cpus;
-	c->config->receive.cpu_count = n;
+	free(*(int **)cfg_value(k, base));
+	*(int **)cfg_value(k, base) = cpus;
+	*(size_t *)((char *)base + k->len) = n;
 	return NULL;
 bad:
 	free(cpus);
 	return ERR("cpus = '%s' is not a CPU list (e.g. 0-3,6)", v);
 }
 
-static const char *receive_coalesce(struct cfg *c, const char *v, char *err, size_t errlen)
-{
-	if (parse_uint(v, 0, 10000, &c->config->receive.coalesce_us) < 0)
-		return ERR(
-		    "coalesce_us = '%s' is not a number of microseconds from 0 (off) to 10000", v);
-	return NULL;
-}
-
-static const struct cfg_keyword receive_keys[] = {
-    {"backend", receive_backend, false},
-    {"batch", receive_batch, false},
-    {"rcvbuf", receive_rcvbuf, false},
-    {"threads", receive_threads, false},
-    {"cpus", receive_cpus, false},
-    {"coalesce_us", receive_coalesce, false},
-    {NULL, NULL, false},
-};
-
-/* ---------------------------------------------------------- [steering] */
-
-static const char *steering_mode(struct cfg *c, const char *v, char *err, size_t errlen)
-{
-	static const char *const names[] = {"auto", "ebpf", "cbpf", "kernel",
-					    NULL}; /* enum order */
-	int i = choose(v, names);
-
-	if (i < 0)
-		return ERR("mode = '%s' is not one of auto, ebpf, cbpf, kernel", v);
-	c->config->steering.mode = (enum udpcap_steering)i;
-	return NULL;
-}
-
-static const char *steering_hash(struct cfg *c, const char *v, char *err, size_t errlen)
-{
-	static const char *const names[] = {"5-tuple", "ip-pair", NULL};
-	static const enum udpcap_hash_mode modes[] = {UDPCAP_HASH_5TUPLE, UDPCAP_HASH_IP_PAIR};
-	int i = choose(v, names);
-
-	if (i < 0)
-		return ERR("hash = '%s' is not one of 5-tuple, ip-pair", v);
-	c->config->steering.hash = modes[i];
-	return NULL;
-}
-
-static const struct cfg_keyword steering_keys[] = {
-    {"mode", steering_mode, false},
-    {"hash", steering_hash, false},
-    {NULL, NULL, false},
-};
-
 /* ------------------------------------------------------ [listener NAME] */
-
-static struct cfg_listener_lines *listener_lines(struct cfg *c)
-{
-	return &c->lines[c->listener - c->config->listeners];
-}
 
 /*
  * What exactly is wrong with an ADDRESS:PORT that udpcap_parse_sockaddr()
@@ -356,46 +224,44 @@ static const char *sockaddr_problem(const char *key, const char *v, char *err, s
 	return ERR("%s = '%s' is not ADDRESS:PORT (IPv6 as [ADDRESS]:PORT)", key, v);
 }
 
-static const char *listener_listen(struct cfg *c, const char *v, char *err, size_t errlen)
+static const char *socket_address(struct cfg *c, const struct cfg_key *k, void *base,
+				  const char *v, char *err, size_t errlen)
 {
-	struct udpcap_config_listener *l = c->listener;
-
-	/* set even when wrong: one message for the line, not a second "has no listen" */
-	listener_lines(c)->listen = c->lineno;
-	if (udpcap_parse_sockaddr(v, &l->addr, &l->addr_len) < 0)
-		return sockaddr_problem("listen", v, err, errlen);
+	(void)c;
+	if (udpcap_parse_sockaddr(v, cfg_value(k, base), (socklen_t *)((char *)base + k->len)) < 0)
+		return sockaddr_problem(k->name, v, err, errlen);
 	return NULL;
 }
 
-static const char *listener_encap(struct cfg *c, const char *v, char *err, size_t errlen)
+static const char *listener_encap(struct cfg *c, const struct cfg_key *k, void *base,
+				  const char *v, char *err, size_t errlen)
 {
-	struct udpcap_encap e;
-	uint16_t linktype = c->listener->encap.linktype;
+	struct udpcap_encap e, *dst = cfg_value(k, base);
 
+	(void)c;
 	if (udpcap_parse_encap(v, &e) < 0)
 		return ERR("encap = '%s' is not one of vxlan, geneve, geneve+vxlan, raw, "
 			   "skip=N (N up to 9216)",
 			   v);
-	e.linktype = linktype; /* dlt = may come before encap = */
-	c->listener->encap = e;
-	listener_lines(c)->encap = c->lineno;
+	e.linktype = dst->linktype; /* dlt = may come before encap = */
+	*dst = e;
 	return NULL;
 }
 
-static const char *listener_dlt(struct cfg *c, const char *v, char *err, size_t errlen)
+static const char *listener_dlt(struct cfg *c, const struct cfg_key *k, void *base, const char *v,
+				char *err, size_t errlen)
 {
-	uint16_t linktype;
-
-	if (udpcap_parse_linktype(v, &linktype) < 0)
+	(void)c;
+	if (udpcap_parse_linktype(v, cfg_value(k, base)) < 0)
 		return ERR("dlt = '%s' is not one of en10mb, raw, ppp", v);
-	c->listener->encap.linktype = linktype;
-	listener_lines(c)->dlt = c->lineno;
 	return NULL;
 }
 
-static const char *listener_allow(struct cfg *c, const char *v, char *err, size_t errlen)
+static const char *listener_allow(struct cfg *c, const struct cfg_key *k, void *base,
+				  const char *v, char *err, size_t errlen)
 {
-	struct udpcap_config_listener *l = c->listener;
+	struct udpcap_cidr **allow = cfg_value(k, base);
+	size_t *count = (size_t *)((char *)base + k->len);
 	char *copy = strdup(v), *tok, *save = NULL;
 	const char *ret = NULL;
 
@@ -407,7 +273,7 @@ static const char *listener_allow(struct cfg *c, const char *v, char *err, size_
 		struct udpcap_cidr cidr, *tmp;
 		int r;
 
-		if (l->allow_count >= UDPCAP_CONFIG_MAX_ALLOW) {
+		if (*count >= UDPCAP_CONFIG_MAX_ALLOW) {
 			ret = ERR("allow = lists more than %u networks", UDPCAP_CONFIG_MAX_ALLOW);
 			break;
 		}
@@ -421,14 +287,14 @@ static const char *listener_allow(struct cfg *c, const char *v, char *err, size_
 				  tok);
 			break;
 		}
-		tmp = realloc(l->allow, (l->allow_count + 1) * sizeof(*tmp));
+		tmp = realloc(*allow, (*count + 1) * sizeof(*tmp));
 		if (!tmp) {
 			c->oom = true;
 			ret = "out of memory";
 			break;
 		}
-		l->allow = tmp;
-		l->allow[l->allow_count++] = cidr;
+		*allow = tmp;
+		(*allow)[(*count)++] = cidr;
 	}
 	free(copy);
 	return ret;
@@ -444,13 +310,14 @@ static int cmp_u32(const void *a, const void *b)
 #define VNI_MAX ((1ul << 24) - 1)
 
 /* "100, 200-210": VNIs and ranges; kept sorted and unique for bsearch. */
-static const char *listener_vni(struct cfg *c, const char *v, char *err, size_t errlen)
+static const char *listener_vni(struct cfg *c, const struct cfg_key *k, void *base, const char *v,
+				char *err, size_t errlen)
 {
-	struct udpcap_config_listener *l = c->listener;
+	uint32_t **vni = cfg_value(k, base);
+	size_t *count = (size_t *)((char *)base + k->len);
 	const char *p = v;
 	size_t i, out;
 
-	listener_lines(c)->vni = c->lineno;
 	while (*p) {
 		unsigned long lo, hi;
 		char *end;
@@ -477,172 +344,232 @@ static const char *listener_vni(struct cfg *c, const char *v, char *err, size_t 
 			return ERR("vni = '%s': a VNI is 0 to %lu", v, VNI_MAX);
 		if (hi < lo)
 			return ERR("vni = '%s': range %lu-%lu is descending", v, lo, hi);
-		if (hi - lo + 1 + l->vni_count > UDPCAP_CONFIG_MAX_VNI)
+		if (hi - lo + 1 + *count > UDPCAP_CONFIG_MAX_VNI)
 			return ERR("vni = lists more than %u VNIs", UDPCAP_CONFIG_MAX_VNI);
 		{
-			uint32_t *tmp =
-			    realloc(l->vni, (l->vni_count + hi - lo + 1) * sizeof(*tmp));
+			uint32_t *tmp = realloc(*vni, (*count + hi - lo + 1) * sizeof(*tmp));
 
 			if (!tmp) {
 				c->oom = true;
 				return "out of memory";
 			}
-			l->vni = tmp;
+			*vni = tmp;
 		}
 		for (; lo <= hi; lo++)
-			l->vni[l->vni_count++] = (uint32_t)lo;
+			(*vni)[(*count)++] = (uint32_t)lo;
 	}
-	if (l->vni_count) {
-		qsort(l->vni, l->vni_count, sizeof(*l->vni), cmp_u32);
-		for (i = 1, out = 1; i < l->vni_count; i++)
-			if (l->vni[i] != l->vni[out - 1])
-				l->vni[out++] = l->vni[i];
-		l->vni_count = out;
+	if (*count) {
+		qsort(*vni, *count, sizeof(**vni), cmp_u32);
+		for (i = 1, out = 1; i < *count; i++)
+			if ((*vni)[i] != (*vni)[out - 1])
+				(*vni)[out++] = (*vni)[i];
+		*count = out;
 	}
 	return NULL;
 }
 
-static const struct cfg_keyword listener_keys[] = {
-    {"listen", listener_listen, false}, {"encap", listener_encap, false},
-    {"dlt", listener_dlt, false},	{"allow", listener_allow, true},
-    {"vni", listener_vni, true},	{NULL, NULL, false},
-};
+static bool listener_name(struct cfg *c, const char *arg)
+{
+	size_t max = sizeof(((struct udpcap_config_listener *)0)->name) - 1;
+
+	if (!section_name_ok(arg)) {
+		cfg_error(c, c->lineno,
+			  "listener name '%s' may contain only letters, digits, "
+			  "'-', '_' and '.'",
+			  arg);
+		return false;
+	}
+	if (strlen(arg) > max) {
+		cfg_error(c, c->lineno, "listener name '%s' is too long (max %zu)", arg, max);
+		return false;
+	}
+	return true;
+}
 
 /* ----------------------------------------------------------- [control] */
 
-static const char *control_socket(struct cfg *c, const char *v, char *err, size_t errlen)
+static const char *control_socket(struct cfg *c, const struct cfg_key *k, void *base,
+				  const char *v, char *err, size_t errlen)
 {
-	if (v[0] != '/')
-		return ERR("socket = '%s' must be an absolute path", v);
-	if (strlen(v) >= 108)
+	if (v[0] == '/' && strlen(v) >= 108)
 		return ERR("socket = '%s' is too long for a Unix socket path (max 107)", v);
-	return set_string(c, &c->config->control.socket, v);
+	return absolute_path(c, k, base, v, err, errlen);
 }
 
-static const char *control_group(struct cfg *c, const char *v, char *err, size_t errlen)
-{
-	return set_optional_string(c, &c->config->control.group, v);
-}
-
-static const char *control_mode(struct cfg *c, const char *v, char *err, size_t errlen)
+static const char *file_mode(struct cfg *c, const struct cfg_key *k, void *base, const char *v,
+			     char *err, size_t errlen)
 {
 	unsigned long m;
 	char *end;
 
+	(void)c;
 	if (!isdigit((unsigned char)*v))
-		return ERR("mode = '%s' is not an octal file mode (e.g. 0660)", v);
+		return ERR("%s = '%s' is not an octal file mode (e.g. 0660)", k->name, v);
 	m = strtoul(v, &end, 8);
 	if (*end || m > 0777)
-		return ERR("mode = '%s' is not an octal file mode (e.g. 0660)", v);
-	c->config->control.mode = (mode_t)m;
+		return ERR("%s = '%s' is not an octal file mode (e.g. 0660)", k->name, v);
+	*(mode_t *)cfg_value(k, base) = (mode_t)m;
 	return NULL;
 }
 
-static const struct cfg_keyword control_keys[] = {
-    {"socket", control_socket, false},
-    {"group", control_group, false},
-    {"mode", control_mode, false},
-    {NULL, NULL, false},
-};
-
 /* ----------------------------------------------------------- [metrics] */
 
-static const char *metrics_listen(struct cfg *c, const char *v, char *err, size_t errlen)
+/* ADDRESS:PORT kept as text; empty turns the endpoint off. */
+static const char *optional_address(struct cfg *c, const struct cfg_key *k, void *base,
+				    const char *v, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
 
 	if (*v && udpcap_parse_sockaddr(v, &ss, &len) < 0)
-		return sockaddr_problem("listen", v, err, errlen);
-	return set_optional_string(c, &c->config->metrics.listen, v);
+		return sockaddr_problem(k->name, v, err, errlen);
+	return cfg_optional_string(c, k, base, v, err, errlen);
 }
 
-static const struct cfg_keyword metrics_keys[] = {
-    {"listen", metrics_listen, false},
-    {NULL, NULL, false},
+/* ---------------------------------------------------------- the rows */
+
+#define CONF(field) offsetof(struct udpcap_config, field)
+#define LISTENER(field) offsetof(struct udpcap_config_listener, field)
+#define GROUP(field) offsetof(struct udpcap_config_ring_group, field)
+
+static const char *const backends[] = {"recvmmsg", "io_uring", NULL}; /* enum order */
+static const char *const steerings[] = {"auto", "ebpf", "cbpf", "kernel", NULL};
+static const char *const hashes[] = {"5-tuple", "ip-pair", NULL};
+static const char *const levels[] = {"error", "warning", "notice", "info", "debug", NULL};
+
+const struct cfg_key cfg_keys[] = {
+    {.section = "rings", .name = "count", .parse = cfg_uint, .type = CFG_UINT,
+     .offset = CONF(rings.count), .def = "4", .min = 1, .max = UDPCAP_CONFIG_MAX_RINGS,
+     .doc = "number of rings, one per consumer; every listener opens one socket per ring"},
+    {.section = "rings", .name = "size", .parse = rings_size, .type = CFG_SIZE,
+     .offset = CONF(rings.size), .def = "64M", .min = 64ull << 10, .max = 16ull << 30,
+     .unit = "64M", .doc = "bytes of record space per ring, rounded up to a power of two"},
+    {.section = "rings", .name = "dir", .parse = absolute_path, .type = CFG_STRING,
+     .offset = CONF(rings.dir), .def = UDPCAP_DEFAULT_RING_DIR,
+     .doc = "directory of the ring files, shared with the consumers"},
+    {.section = "rings", .name = "group", .parse = cfg_optional_string, .type = CFG_STRING,
+     .offset = CONF(rings.group),
+     .doc = "group of the ring files; empty = the ring directory's group"},
+    {.section = "rings", .name = "name", .parse = ring_pattern, .type = CFG_STRING,
+     .offset = CONF(rings.name), .def = "worker-%d",
+     .doc = "ring names: a pattern with exactly one %d, the ring number"},
+
+    {.section = "rings NAME", .name = "count", .parse = cfg_uint, .type = CFG_UINT,
+     .offset = GROUP(count), .def = "1", .min = 1, .max = UDPCAP_CONFIG_MAX_RINGS,
+     .doc = "rings of this group"},
+    {.section = "rings NAME", .name = "size", .parse = rings_size, .type = CFG_SIZE,
+     .offset = GROUP(size), .min = 64ull << 10, .max = 16ull << 30, .unit = "64M",
+     .doc = "bytes per ring; unset = [rings] size"},
+    {.section = "rings NAME", .name = "group", .parse = cfg_optional_string, .type = CFG_STRING,
+     .offset = GROUP(group), .doc = "group of the ring files; unset = [rings] group"},
+    {.section = "rings NAME", .name = "name", .parse = ring_pattern, .type = CFG_STRING,
+     .offset = GROUP(pattern), .doc = "ring names, one %d; unset = NAME-%d"},
+
+    {.section = "receive", .name = "backend", .parse = cfg_choice, .type = CFG_ENUM,
+     .offset = CONF(receive.backend), .def = "recvmmsg", .names = backends,
+     .doc = "how receiver threads read their sockets"},
+    {.section = "receive", .name = "batch", .parse = cfg_uint, .type = CFG_UINT,
+     .offset = CONF(receive.batch), .def = "64", .min = 1, .max = 1024,
+     .doc = "datagrams per receive call and records per ring publish"},
+    {.section = "receive", .name = "rcvbuf", .parse = cfg_size, .type = CFG_SIZE,
+     .offset = CONF(receive.rcvbuf), .def = "16M", .min = 4096,
+     .max = 1ull << 30, /* SO_RCVBUF takes an int, and the kernel doubles it */
+     .unit = "16M", .doc = "receive buffer of every socket"},
+    {.section = "receive", .name = "threads", .parse = cfg_uint, .type = CFG_UINT,
+     .offset = CONF(receive.threads), .def = "0", .max = UDPCAP_CONFIG_MAX_RINGS,
+     .zero = "automatic", .doc = "receiver threads; 0 = min(rings, online CPUs)"},
+    {.section = "receive", .name = "cpus", .parse = cpu_list, .type = CFG_CPUS,
+     .offset = CONF(receive.cpus), .len = CONF(receive.cpu_count),
+     .doc = "CPUs to pin receiver threads to, round robin; empty = no pinning"},
+    {.section = "receive", .name = "coalesce_us", .parse = cfg_uint, .type = CFG_UINT,
+     .offset = CONF(receive.coalesce_us), .def = "200", .max = 10000,
+     .unit = "a number of microseconds", .zero = "off",
+     .doc = "after a short batch, wait this long before reading again"},
+
+    {.section = "steering", .name = "mode", .parse = cfg_choice, .type = CFG_ENUM,
+     .offset = CONF(steering.mode), .def = "auto", .names = steerings,
+     .doc = "how the kernel chooses the socket (= ring) of each datagram"},
+    {.section = "steering", .name = "hash", .parse = cfg_choice, .type = CFG_ENUM,
+     .offset = CONF(steering.hash), .def = "5-tuple", .names = hashes,
+     .doc = "what the symmetric inner-flow hash covers"},
+
+    {.section = "listener NAME", .name = "listen", .parse = socket_address,
+     .type = CFG_SOCKADDR, .offset = LISTENER(addr), .len = LISTENER(addr_len),
+     .doc = "ADDRESS:PORT to bind; required"},
+    {.section = "listener NAME", .name = "encap", .parse = listener_encap, .type = CFG_ENCAP,
+     .offset = LISTENER(encap), .def = "vxlan", .doc = "what the UDP payload carries"},
+    {.section = "listener NAME", .name = "dlt", .parse = listener_dlt, .type = CFG_LINKTYPE,
+     .offset = LISTENER(encap.linktype), .def = "en10mb",
+     .doc = "link type of the inner packet for raw and skip=N"},
+    {.section = "listener NAME", .name = "allow", .parse = listener_allow, .type = CFG_CIDRS,
+     .offset = LISTENER(allow), .len = LISTENER(allow_count),
+     .flags = CFG_RELOADABLE | CFG_REPEATABLE,
+     .doc = "outer source networks accepted; empty = any"},
+    {.section = "listener NAME", .name = "vni", .parse = listener_vni, .type = CFG_VNIS,
+     .offset = LISTENER(vni), .len = LISTENER(vni_count),
+     .flags = CFG_RELOADABLE | CFG_REPEATABLE, .doc = "VNIs accepted; empty = any"},
+
+    {.section = "control", .name = "socket", .parse = control_socket, .type = CFG_STRING,
+     .offset = CONF(control.socket), .def = UDPCAP_DEFAULT_CONTROL_SOCKET,
+     .doc = "Unix socket answering udpcapctl"},
+    {.section = "control", .name = "group", .parse = cfg_optional_string, .type = CFG_STRING,
+     .offset = CONF(control.group), .doc = "group of the socket; empty = the daemon's group"},
+    {.section = "control", .name = "mode", .parse = file_mode, .type = CFG_MODE,
+     .offset = CONF(control.mode), .def = "0660", .doc = "octal permissions of the socket"},
+
+    /* loopback only by default; "listen =" (empty) turns the endpoint off */
+    {.section = "metrics", .name = "listen", .parse = optional_address, .type = CFG_STRING,
+     .offset = CONF(metrics.listen), .def = UDPCAP_DEFAULT_METRICS_LISTEN,
+     .doc = "ADDRESS:PORT of the Prometheus endpoint; empty = off"},
+
+    {.section = "log", .name = "level", .parse = cfg_choice, .type = CFG_STRING,
+     .offset = CONF(log.level), .def = "info", .names = levels, .flags = CFG_RELOADABLE,
+     .doc = "least severe message logged"},
+
+    {.section = "health", .name = "require_consumers", .parse = cfg_bool, .type = CFG_BOOL,
+     .offset = CONF(health.require_consumers), .def = "no",
+     .doc = "/readyz wants a consumer on every ring"},
+    {.section = "health", .name = "max_dropping_ms", .parse = cfg_uint, .type = CFG_UINT,
+     .offset = CONF(health.max_dropping_ms), .def = "0", .max = 3600000,
+     .unit = "a number of milliseconds", .zero = "off",
+     .doc = "/readyz fails once a ring has dropped for this long"},
+
+    {.section = "dedup", .name = "window_us", .parse = cfg_uint, .type = CFG_UINT,
+     .offset = CONF(dedup.window_us), .def = "0", .max = 1000000,
+     .unit = "a number of microseconds", .zero = "off",
+     .doc = "copies arriving within this long of each other are duplicates"},
+    {.section = "dedup", .name = "ring_pps", .parse = cfg_uint, .type = CFG_UINT,
+     .offset = CONF(dedup.ring_pps), .def = "1000000", .min = 1000, .max = 100000000,
+     .unit = "a packet rate", .doc = "the packet rate one ring's table is sized for"},
+
+    {.name = NULL},
 };
 
-/* --------------------------------------------------------------- [log] */
+_Static_assert(sizeof(cfg_keys) / sizeof(cfg_keys[0]) <= CFG_MAX_ROWS, "raise CFG_MAX_ROWS");
 
-static const char *log_level(struct cfg *c, const char *v, char *err, size_t errlen)
-{
-	static const char *const levels[] = {"error", "warning", "notice", "info", "debug", NULL};
-	int i = choose(v, levels);
-
-	if (i < 0)
-		return ERR("level = '%s' is not one of error, warning, notice, info, debug", v);
-	return set_string(c, &c->config->log.level, levels[i]);
-}
-
-static const struct cfg_keyword log_keys[] = {
-    {"level", log_level, false},
-    {NULL, NULL, false},
-};
-
-/* ------------------------------------------------------------ [health] */
-
-static int parse_bool(const char *value, bool *ret)
-{
-	static const char *const names[] = {"no", "yes", "false", "true", "off", "on", "0", "1",
-					    NULL};
-	int i = choose(value, names);
-
-	if (i < 0)
-		return -EINVAL;
-	*ret = i % 2;
-	return 0;
-}
-
-static const char *health_consumers(struct cfg *c, const char *v, char *err, size_t errlen)
-{
-	if (parse_bool(v, &c->config->health.require_consumers) < 0)
-		return ERR("require_consumers = '%s' is not yes or no", v);
-	return NULL;
-}
-
-static const char *health_dropping(struct cfg *c, const char *v, char *err, size_t errlen)
-{
-	if (parse_uint(v, 0, 3600000, &c->config->health.max_dropping_ms) < 0)
-		return ERR("max_dropping_ms = '%s' is not a number of milliseconds from 0 (off) "
-			   "to 3600000",
-			   v);
-	return NULL;
-}
-
-static const struct cfg_keyword health_keys[] = {
-    {"require_consumers", health_consumers, false},
-    {"max_dropping_ms", health_dropping, false},
-    {NULL, NULL, false},
-};
-
-/* ------------------------------------------------------------- [dedup] */
-
-static const char *dedup_window(struct cfg *c, const char *v, char *err, size_t errlen)
-{
-	if (parse_uint(v, 0, 1000000, &c->config->dedup.window_us) < 0)
-		return ERR("window_us = '%s' is not a number of microseconds from 0 (off) to "
-			   "1000000",
-			   v);
-	return NULL;
-}
-
-static const char *dedup_ring_pps(struct cfg *c, const char *v, char *err, size_t errlen)
-{
-	if (parse_uint(v, 1000, 100000000, &c->config->dedup.ring_pps) < 0)
-		return ERR("ring_pps = '%s' is not a packet rate from 1000 to 100000000", v);
-	return NULL;
-}
-
-static const struct cfg_keyword dedup_keys[] = {
-    {"window_us", dedup_window, false},
-    {"ring_pps", dedup_ring_pps, false},
-    {NULL, NULL, false},
-};
+/* Instance structs start with their name: the reload check matches them by it. */
+_Static_assert(offsetof(struct udpcap_config_listener, name) == 0 &&
+		   offsetof(struct udpcap_config_ring_group, name) == 0,
+	       "named section instances start with their name");
 
 const struct cfg_section cfg_sections[] = {
-    {"rings", rings_keys, false},	{"receive", receive_keys, false},
-    {"steering", steering_keys, false}, {"listener", listener_keys, true},
-    {"control", control_keys, false},	{"metrics", metrics_keys, false},
-    {"log", log_keys, false},		{"health", health_keys, false},
-    {"dedup", dedup_keys, false},	{NULL, NULL, false},
+    {.name = "rings"},
+    {.name = "rings NAME", .array = CONF(ring_groups), .count = CONF(ring_group_count),
+     .size = sizeof(struct udpcap_config_ring_group), .line = GROUP(line),
+     .max = UDPCAP_CONFIG_MAX_RING_GROUPS, .many = "[rings NAME] groups",
+     .name_ok = ring_group_name,
+     /* their rings and writer threads are built together at start-up */
+     .whole = "[rings NAME] sections", .twin = "rings",
+     .twin_note = "every group's rings share that directory"},
+    {.name = "receive"},
+    {.name = "steering"},
+    {.name = "listener NAME", .array = CONF(listeners), .count = CONF(listener_count),
+     .size = sizeof(struct udpcap_config_listener), .line = LISTENER(line),
+     .max = UDPCAP_CONFIG_MAX_LISTENERS, .many = "listeners", .name_ok = listener_name},
+    {.name = "control"},
+    {.name = "metrics"},
+    {.name = "log"},
+    {.name = "health"},
+    {.name = "dedup"},
+    {.name = NULL},
 };

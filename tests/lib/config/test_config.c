@@ -4,7 +4,8 @@
  * defaults, and rejects every class of error with the exact
  * "FILE:LINE: message" text, reporting all errors of a file at once and
  * suggesting the nearest keyword for typos. Also covers the value helpers
- * (sizes, socket addresses, CIDRs) and the shipped example config.
+ * (sizes, socket addresses, CIDRs), the shipped example config, and the
+ * key-by-key comparison a reload makes.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -521,6 +522,49 @@ static void test_load(void **state)
 	udpcap_config__free(NULL);
 }
 
+struct changes {
+	unsigned n;
+	char key[8][96];
+	bool reloadable[8];
+};
+
+static void on_change(void *ctx, const char *key, bool reloadable)
+{
+	struct changes *ch = ctx;
+
+	if (ch->n < 8) {
+		snprintf(ch->key[ch->n], sizeof(ch->key[0]), "%s", key);
+		ch->reloadable[ch->n] = reloadable;
+	}
+	ch->n++;
+}
+
+/* What SIGHUP compares: every key by its row, listeners by name. */
+static void test_diff(void **state)
+{
+	struct udpcap_config *a = parse_ok("[health]\nmax_dropping_ms = 10\n"
+					   "[listener vx]\nlisten = 127.0.0.1:4789\nvni = 1\n"
+					   "[listener gone]\nlisten = 127.0.0.1:1\n");
+	struct udpcap_config *b = parse_ok("[health]\nmax_dropping_ms = 20\n"
+					   "[listener vx]\nlisten = 127.0.0.1:4789\nvni = 2\n"
+					   "[listener new]\nlisten = 127.0.0.1:2\n[rings r]\n");
+	struct changes ch = {0};
+
+	assert_int_equal(udpcap_config__diff(a, a, on_change, &ch), 0);
+	assert_int_equal(ch.n, 0);
+	assert_int_equal(udpcap_config__diff(a, b, on_change, &ch), 4);
+	assert_int_equal(ch.n, 5);
+	assert_string_equal(ch.key[0], "[rings NAME] sections");
+	assert_string_equal(ch.key[1], "[listener vx] vni");
+	assert_true(ch.reloadable[1]);
+	assert_string_equal(ch.key[2], "[listener gone] (removed)");
+	assert_string_equal(ch.key[3], "[listener new] (added)");
+	assert_string_equal(ch.key[4], "[health] max_dropping_ms");
+	assert_false(ch.reloadable[4]);
+	udpcap_config__free(a);
+	udpcap_config__free(b);
+}
+
 static void test_values(void **state)
 {
 	struct sockaddr_storage ss;
@@ -584,6 +628,7 @@ int main(void)
 	    cmocka_unit_test(test_listeners), cmocka_unit_test(test_encap),
 	    cmocka_unit_test(test_filters),   cmocka_unit_test(test_syntax),
 	    cmocka_unit_test(test_load),      cmocka_unit_test(test_values),
+	    cmocka_unit_test(test_diff),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,6 +2,7 @@
 # Proves that the operator documentation describes the product that exists:
 # every key the config parser accepts is documented in docs/configuration.md
 # and udpcapd.conf(5), and every documented key is one the parser knows;
+# configuration.md's Reload column says what each key's row says;
 # every drop reason the daemon can count is explained in docs/operations.md;
 # every udpcapctl subcommand and exit status, and every udpcapd option, is in
 # its man page; every INI example in the docs passes `udpcapd --check-config`;
@@ -23,27 +24,25 @@ def read(rel):
 		return f.read()
 
 
-def parser_keys():
-	"""(section, key) pairs from the keyword tables of lib/config/config_keys.c."""
-	text = read("lib/config/config_keys.c")
-	tables = {}
-	for m in re.finditer(r"struct cfg_keyword (\w+)\[\]\s*=\s*\{(.*?)\};", text, re.S):
-		tables[m.group(1)] = re.findall(r'\{\s*"([a-z0-9_-]+)"\s*,', m.group(2))
-	m = re.search(r"struct cfg_section cfg_sections\[\]\s*=\s*\{(.*?)\};", text, re.S)
-	if not m or not tables:
-		fail("cannot find the keyword tables in lib/config/config_keys.c; update this test")
-		return set()
-	keys = set()
-	for sect, table in re.findall(r'\{\s*"([a-z]+)"\s*,\s*(\w+)\s*,', m.group(1)):
-		for k in tables.get(table, []):
-			keys.add((sect, k))
-	return keys
+def parser_rows():
+	"""{(section, key): reloadable} from the parser's own rows, printed by
+	tests/lib/config/dump_config_keys."""
+	r = run([os.path.join(build, "tests", "lib", "config", "dump_config_keys")])
+	rows = {}
+	for line in r.stdout.splitlines():
+		f = line.split("\t")
+		if len(f) == 5:
+			rows[(f[0], f[1])] = f[2] == "reloadable"
+	if r.returncode != 0 or not rows:
+		fail("dump_config_keys printed no keys: " + r.stdout + r.stderr)
+	return rows
 
 
 def doc_keys(text, heading, other_heading, row):
-	"""(section, key) pairs: HEADING names the section ("[rings]"), a line
-	starting with OTHER_HEADING ends it, ROW matches a documented key."""
-	keys, sect = set(), None
+	"""{(section, key): match}: HEADING names the section ("[rings]",
+	"[listener NAME]"), a line starting with OTHER_HEADING ends it, ROW
+	matches a documented key."""
+	keys, sect = {}, None
 	for line in text.splitlines():
 		h = re.match(heading, line)
 		if h:
@@ -52,30 +51,52 @@ def doc_keys(text, heading, other_heading, row):
 			sect = None
 		r = re.match(row, line)
 		if r and sect:
-			keys.add((sect, r.group(1)))
+			keys[(sect, r.group(1))] = r
 	return keys
 
 
 def md_keys(text):
-	return doc_keys(text, r"## \[(\w+)", "## ", r"\| `([a-z0-9_-]+)` \|")
+	"""{(section, key): reloadable} from the tables' Reload column."""
+	rows = doc_keys(text, r"## \[(\w+(?: NAME)?)\]", "## ",
+			r"\| `([a-z0-9_-]+)` \|.*\|\s*([^|]*?)\s*\|\s*$")
+	return {k: m.group(2).strip("*").lower() == "yes" for k, m in rows.items()}
 
 
 def man_keys(text):
-	return doc_keys(text, r"\.SH \[(\w+)", ".SH", r'\.BR ([a-z0-9_-]+) " = "')
+	return set(doc_keys(text, r"\.SH \[(\w+)", ".SH", r'\.BR ([a-z0-9_-]+) " = "'))
 
 
 def check_keys():
 	t0 = mark()
-	real = parser_keys()
-	if not real:
+	rows = parser_rows()
+	if not rows:
 		return
-	for name, documented in (("docs/configuration.md", md_keys(read("docs/configuration.md"))),
-				 ("udpcapd.conf(5)", man_keys(read("docs/man/udpcapd.conf.5.in")))):
-		for s, k in sorted(real - documented):
-			fail("%s does not document [%s] %s" % (name, s, k))
-		for s, k in sorted(documented - real):
-			fail("%s documents [%s] %s, which the parser does not accept" % (name, s, k))
-	ok("%d configuration keys documented in both places" % len(real), t0)
+	md = md_keys(read("docs/configuration.md"))
+	for (s, k), reloadable in sorted(rows.items()):
+		if (s, k) not in md:
+			fail("docs/configuration.md does not document [%s] %s" % (s, k))
+		elif md[(s, k)] != reloadable:
+			fail("docs/configuration.md says [%s] %s is %sreloadable; the parser's row says "
+			     "it is %s" % (s, k, "" if md[(s, k)] else "not ",
+					  "reloadable" if reloadable else "not (a restart is needed)"))
+	for s, k in sorted(set(md) - set(rows)):
+		fail("docs/configuration.md documents [%s] %s, which the parser does not accept" % (s, k))
+	# the summary table above the sections names the reloadable keys
+	m = re.search(r"^\| Reloadable \|.*\n\|[-|]+\|\n\|([^|]*)\|", read("docs/configuration.md"), re.M)
+	listed = set(re.findall(r"`\[([\w ]+)\] ([a-z0-9_]+)`", m.group(1))) if m else set()
+	reloadable = {k for k, v in rows.items() if v}
+	if listed != reloadable:
+		fail("docs/configuration.md's Reloadable summary lists %s; the parser's rows say %s" %
+		     (sorted(listed), sorted(reloadable)))
+	# udpcapd.conf(5) describes [rings NAME] in prose: keys by section word
+	real = {(s.split()[0], k) for s, k in rows}
+	documented = man_keys(read("docs/man/udpcapd.conf.5.in"))
+	for s, k in sorted(real - documented):
+		fail("udpcapd.conf(5) does not document [%s] %s" % (s, k))
+	for s, k in sorted(documented - real):
+		fail("udpcapd.conf(5) documents [%s] %s, which the parser does not accept" % (s, k))
+	ok("%d configuration keys documented in both places, %d reloadable as the rows say" %
+	   (len(rows), len(reloadable)), t0)
 
 
 def drop_reasons():

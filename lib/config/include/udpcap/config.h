@@ -2,7 +2,7 @@
 /*
  * libudpcap: udpcapd.conf (INI) parsing and validation.
  *
- * Keyword tables per section; every error is reported as "FILE:LINE: what
+ * One row per key (lib/config/config_keys.c); every error is reported as "FILE:LINE: what
  * is wrong" through a caller-supplied callback (the library never prints),
  * and parsing goes on so that all errors are shown at once. Unknown
  * sections and keys are errors, with the nearest keyword suggested.
@@ -146,6 +146,31 @@ int udpcap_config__parse(const char *name, const char *text, udpcap_config_error
 
 /* NULL ok. */
 void udpcap_config__free(struct udpcap_config *config);
+
+/* Receives each key that differs, as "[rings] count" or "[listener NAME] vni",
+ * and whether a reload may change it. */
+typedef void (*udpcap_config_change_fn)(void *ctx, const char *key, bool reloadable);
+
+/*
+ * udpcap_config__diff - compare every key of @old and @new (what SIGHUP
+ * does), calling @fn for each one that differs. Instances of named sections
+ * are matched by name; one added or removed is a change no reload makes.
+ * Returns the number of changes a reload cannot apply.
+ */
+unsigned udpcap_config__diff(const struct udpcap_config *old, const struct udpcap_config *new,
+			     udpcap_config_change_fn fn, void *ctx);
+
+/* One key of udpcapd.conf, as its row in the parser's table describes it. */
+struct udpcap_config_key_info {
+	const char *section;	   /* "rings", "listener NAME" */
+	const char *name;	   /* "count" */
+	const char *default_value; /* as the file spells it; NULL: none or derived */
+	const char *doc;	   /* one line */
+	bool reloadable;	   /* SIGHUP applies a change */
+};
+
+/* The @i-th key (from 0) in @ret_info; -ENOENT past the last. */
+int udpcap_config__key(size_t i, struct udpcap_config_key_info *ret_info);
 
 /* Helpers shared by the config and the command-line tools. */
 int udpcap_parse_size(const char *text, uint64_t *ret_bytes); /* "64M" */
