@@ -19,39 +19,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config_internal.h"
+#include "config_rows.h"
 #include "udpcap-build.h"
 
 #define CFG_MAX_FILE (1u << 20)
-
-void cfg_notice(struct cfg *c, unsigned line, const char *fmt, ...)
-{
-	char msg[512];
-	char full[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	snprintf(full, sizeof(full), "%s:%u: notice: %s", c->name, line, msg);
-	if (c->on_error)
-		c->on_error(c->ctx, full);
-}
-
-void cfg_error(struct cfg *c, unsigned line, const char *fmt, ...)
-{
-	char msg[512];
-	char full[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	snprintf(full, sizeof(full), "%s:%u: %s", c->name, line, msg);
-	c->errors++;
-	if (c->on_error)
-		c->on_error(c->ctx, full);
-}
 
 /* Edit distance, for "did you mean". Names are short: a 2-row table. */
 static unsigned distance(const char *a, const char *b)
@@ -140,10 +111,13 @@ static void instance_begin(struct cfg *c, const struct cfg_section *s, const cha
 	size_t *count = (size_t *)((char *)c->config + s->count), i;
 	const char *word;
 	int len = (int)cfg_section_word(s, &word);
-	char *inst;
+	char *inst, err[256];
+	const char *msg = s->name_ok(arg, err, sizeof(err));
 
-	if (!s->name_ok(c, arg))
+	if (msg) {
+		cfg_error(c, c->lineno, "%s", msg);
 		return;
+	}
 	for (i = 0; i < *count; i++) {
 		inst = cfg_instance(s, c->config, i);
 		if (!strcmp(inst, arg)) {

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config_internal.h"
+#include "config_rows.h"
 
 struct diff {
 	udpcap_config_change_fn fn;

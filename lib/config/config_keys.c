@@ -6,7 +6,7 @@
  * config_types.c; the keys with a syntax of their own have theirs here.
  * A parser returns NULL, or the error message (the dispatcher adds
  * "FILE:LINE: "). Adding a key is one field, one row and its docs
- * (docs/configuration.md, udpcapd.conf(5)); see config_internal.h.
+ * (docs/configuration.md, udpcapd.conf(5)); see config_rows.h.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -16,7 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "config_internal.h"
+#include "config_rows.h"
 #include "udpcap-build.h"
 
 #define ERR(...) (snprintf(err, errlen, __VA_ARGS__), err)
@@ -96,20 +96,16 @@ static bool section_name_ok(const char *name)
 }
 
 /* [rings NAME]: another ring group; its keys are [rings]'s (but dir). */
-static bool ring_group_name(struct cfg *c, const char *arg)
+static const char *ring_group_name(const char *arg, char *err, size_t errlen)
 {
-	if (!section_name_ok(arg) || strlen(arg) >= sizeof(((struct udpcap_config_ring_group *)0)->name)) {
-		cfg_error(c, c->lineno,
-			  "ring group name '%s' must be 1 to %zu letters, digits, '-', '_' or '.'",
-			  arg, sizeof(((struct udpcap_config_ring_group *)0)->name) - 1);
-		return false;
-	}
-	if (!strcmp(arg, "default")) {
-		cfg_error(c, c->lineno,
-			  "[rings default] is the unnamed [rings] section; name the group otherwise");
-		return false;
-	}
-	return true;
+	size_t max = sizeof(((struct udpcap_config_ring_group *)0)->name) - 1;
+
+	if (!section_name_ok(arg) || strlen(arg) > max)
+		return ERR("ring group name '%s' must be 1 to %zu letters, digits, '-', '_' or '.'",
+			   arg, max);
+	if (!strcmp(arg, "default"))
+		return "[rings default] is the unnamed [rings] section; name the group otherwise";
+	return NULL;
 }
 
 /* ----------------------------------------------------------- [receive] */
@@ -368,22 +364,16 @@ static const char *listener_vni(struct cfg *c, const struct cfg_key *k, void *ba
 	return NULL;
 }
 
-static bool listener_name(struct cfg *c, const char *arg)
+static const char *listener_name(const char *arg, char *err, size_t errlen)
 {
 	size_t max = sizeof(((struct udpcap_config_listener *)0)->name) - 1;
 
-	if (!section_name_ok(arg)) {
-		cfg_error(c, c->lineno,
-			  "listener name '%s' may contain only letters, digits, "
-			  "'-', '_' and '.'",
-			  arg);
-		return false;
-	}
-	if (strlen(arg) > max) {
-		cfg_error(c, c->lineno, "listener name '%s' is too long (max %zu)", arg, max);
-		return false;
-	}
-	return true;
+	if (!section_name_ok(arg))
+		return ERR("listener name '%s' may contain only letters, digits, '-', '_' and '.'",
+			   arg);
+	if (strlen(arg) > max)
+		return ERR("listener name '%s' is too long (max %zu)", arg, max);
+	return NULL;
 }
 
 /* ----------------------------------------------------------- [control] */

@@ -2,8 +2,7 @@
 /*
  * What the rows of config_keys.c have in common: the parsers of plain
  * numbers, sizes, booleans, words and strings, whose bounds, words and
- * messages come from the row; and the loops over the rows that set
- * defaults, free values and compare them.
+ * messages come from the row; and what equal values of each type are.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,7 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "config_internal.h"
+#include "config_rows.h"
 
 #define ERR(...) (snprintf(err, errlen, __VA_ARGS__), err)
 
@@ -19,49 +18,6 @@ _Static_assert(sizeof(enum udpcap_backend) == sizeof(int) &&
 		   sizeof(enum udpcap_steering) == sizeof(int) &&
 		   sizeof(enum udpcap_hash_mode) == sizeof(int),
 	       "CFG_ENUM values are stored as int");
-
-bool cfg_section_named(const struct cfg_section *s)
-{
-	return strchr(s->name, ' ') != NULL;
-}
-
-size_t cfg_section_word(const struct cfg_section *s, const char **ret_word)
-{
-	*ret_word = s->name;
-	return strcspn(s->name, " ");
-}
-
-const struct cfg_section *cfg_section_find(const char *name)
-{
-	const struct cfg_section *s;
-
-	for (s = cfg_sections; s->name; s++)
-		if (!strcmp(s->name, name))
-			return s;
-	return NULL;
-}
-
-size_t cfg_instance_count(const struct cfg_section *s, const struct udpcap_config *cfg)
-{
-	return *(const size_t *)((const char *)cfg + s->count);
-}
-
-void *cfg_instance(const struct cfg_section *s, const struct udpcap_config *cfg, size_t i)
-{
-	char *array = *(char *const *)((const char *)cfg + s->array);
-
-	return array + i * s->size;
-}
-
-unsigned cfg_key_line(const struct cfg *c, unsigned slot, const char *section, const char *key)
-{
-	const struct cfg_key *k;
-
-	for (k = cfg_keys; k->name; k++)
-		if (!strcmp(k->section, section) && !strcmp(k->name, key))
-			return c->lines[slot][k - cfg_keys];
-	return 0;
-}
 
 const char *cfg_set_string(struct cfg *c, char **dst, const char *value)
 {
@@ -179,53 +135,6 @@ const char *cfg_choice(struct cfg *c, const struct cfg_key *k, void *base, const
 	for (i = 0; k->names[i] && n < errlen; i++)
 		n += (size_t)snprintf(err + n, errlen - n, "%s%s", i ? ", " : "", k->names[i]);
 	return err;
-}
-
-static bool keys_of(const struct cfg_key *k, const struct cfg_section *s)
-{
-	return !strcmp(k->section, s->name);
-}
-
-int cfg_apply_defaults(struct cfg *c, const struct cfg_section *s, void *base)
-{
-	const struct cfg_key *k;
-	char err[512];
-
-	for (k = cfg_keys; k->name; k++) {
-		const char *msg;
-
-		if (!keys_of(k, s) || !k->def)
-			continue;
-		msg = k->parse(c, k, base, k->def, err, sizeof(err));
-		if (c->oom)
-			return -ENOMEM;
-		if (msg) /* a wrong row: test_config's defaults test shows it */
-			cfg_error(c, 0, "default of [%s] %s: %s", s->name, k->name, msg);
-	}
-	return 0;
-}
-
-void cfg_free_values(const struct cfg_section *s, void *base)
-{
-	const struct cfg_key *k;
-
-	for (k = cfg_keys; k->name; k++) {
-		void **p = cfg_value(k, base);
-
-		if (!keys_of(k, s))
-			continue;
-		switch (k->type) {
-		case CFG_STRING:
-		case CFG_CPUS:
-		case CFG_CIDRS:
-		case CFG_VNIS:
-			free(*p);
-			*p = NULL;
-			break;
-		default:
-			break;
-		}
-	}
 }
 
 static bool cidrs_equal(const struct udpcap_cidr *a, const struct udpcap_cidr *b, size_t n)

@@ -14,7 +14,7 @@
 
 #include <udpcap/config.h>
 
-#include "config_internal.h"
+#include "config_rows.h"
 
 int udpcap_parse_size(const char *text, uint64_t *ret_bytes)
 {

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Internal to the lib/config sources, do not include elsewhere: the rows that
- * describe every key of udpcapd.conf, and the parser state the dispatcher
- * (config.c), the rows (config_keys.c) and the reload comparison
- * (config_diff.c) share.
+ * describe every key of udpcapd.conf (config_keys.c), the plain value types
+ * most rows use (config_types.c), the loops over the rows (config_rows.c)
+ * that the dispatcher (config.c) and the reload comparison (config_diff.c)
+ * share, and the parser state.
  *
  * Adding a key: add its field to struct udpcap_config (or to the instance
  * struct of a named section), one row to cfg_keys[] in config_keys.c, and
@@ -11,8 +12,8 @@
  * default, the bounds, the doc line and whether SIGHUP may change the key;
  * parsing, defaults, freeing and the reload check all loop over the rows.
  */
-#ifndef UDPCAP_CONFIG_INTERNAL_H
-#define UDPCAP_CONFIG_INTERNAL_H
+#ifndef UDPCAP_CONFIG_ROWS_H
+#define UDPCAP_CONFIG_ROWS_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -76,12 +77,13 @@ struct cfg_section {
 	 * name[] and has an unsigned for the line of its header (at .line);
 	 * the instances sit in an array of at most .max (.many in the message),
 	 * calloc'ed with struct udpcap_config: the pointer at .array, the count
-	 * at .count, .size bytes each. .name_ok says why a NAME is wrong.
+	 * at .count, .size bytes each. .name_ok returns NULL, or why a NAME
+	 * is wrong (formatted into @err if need be).
 	 */
 	size_t array, count, size, line;
 	unsigned max;
 	const char *many;
-	bool (*name_ok)(struct cfg *c, const char *name);
+	const char *(*name_ok)(const char *name, char *err, size_t errlen);
 	/* Reload refuses any change to these instances under this one name
 	 * (they are built together at start-up); NULL: each instance by its name. */
 	const char *whole;
@@ -163,4 +165,4 @@ void cfg_error(struct cfg *c, unsigned line, const char *fmt, ...)
 void cfg_notice(struct cfg *c, unsigned line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-#endif /* UDPCAP_CONFIG_INTERNAL_H */
+#endif /* UDPCAP_CONFIG_ROWS_H */
