@@ -19,7 +19,7 @@ def main():
     with open(os.path.join(src, "lib", "libudpcap.map")) as f:
         text = re.sub(r"/\*.*?\*/", "", f.read(), flags=re.S)
     mapped, nodes = set(), []
-    for node, body in re.findall(r"(\w+)\s*\{(.*?)\}\s*\w*\s*;", text, re.S):
+    for node, body in re.findall(r"([\w.]+)\s*\{(.*?)\}\s*[\w.]*\s*;", text, re.S):
         nodes.append(node)
         glob = re.search(r"global:(.*?)(?:local:|$)", body, re.S)
         for name in re.findall(r"([^\s;]+)\s*;", glob.group(1) if glob else ""):

@@ -30,8 +30,10 @@ BASE_IMAGE = "localhost/debian:bookworm"
 UDPCAP_IMAGE = "localhost/udpcap:0.1.0"
 ZEEK_IMAGE = "localhost/udpcap-zeek:0.1.0"
 ZEEK_PREFIX = "/opt/zeek"
-HOST_PACKAGES = ["podman", "runc", "catatonit", "netavark", "aardvark-dns", "debootstrap",
-                 "python3-yaml"]
+# netavark 1.4 sets up a container's network with iptables (not a
+# dependency of the package: without it every RUN step fails).
+HOST_PACKAGES = ["podman", "runc", "catatonit", "netavark", "aardvark-dns", "iptables",
+                 "debootstrap", "python3-yaml"]
 
 failures = []
 
