@@ -21,6 +21,12 @@ const char *udpcapd_drop_name(enum udpcapd_drop drop)
 		return "duplicate";
 	case UDPCAPD_DROP_HANDOFF_FULL:
 		return "handoff_full";
+	case UDPCAPD_DROP_TAP_FULL:
+		return "tap_full";
+	case UDPCAPD_DROP_TAP_DOWN:
+		return "tap_down";
+	case UDPCAPD_DROP_TAP_NOT_ETHERNET:
+		return "tap_not_ethernet";
 	default:
 		break;
 	}

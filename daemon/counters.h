@@ -36,6 +36,9 @@ enum udpcapd_drop {
 	UDPCAPD_DROP_RING_FULL,	   /* "ring_full": consumer too slow or absent */
 	UDPCAPD_DROP_DUPLICATE,	   /* "duplicate": a second mirrored copy ([dedup] window_us) */
 	UDPCAPD_DROP_HANDOFF_FULL, /* "handoff_full": a ring group's writer fell behind */
+	UDPCAPD_DROP_TAP_FULL,	   /* "tap_full": a TAP device had no room for the frame */
+	UDPCAPD_DROP_TAP_DOWN,	   /* "tap_down": a TAP device is down or gone */
+	UDPCAPD_DROP_TAP_NOT_ETHERNET, /* "tap_not_ethernet": no Ethernet frame for a TAP */
 	UDPCAPD_DROP_DECAP_FIRST,  /* + (enum udpcap_decap_reason - 1): decap errors */
 	UDPCAPD_DROP__COUNT = UDPCAPD_DROP_DECAP_FIRST + UDPCAP_DECAP__COUNT - 1,
 };

@@ -22,6 +22,7 @@
 
 #include "log.h"
 #include "rx/dedup.h"
+#include "rx/tap.h"
 #include "obs/control.h"
 #include "obs/health.h"
 #include "obs/metrics.h"
@@ -41,7 +42,7 @@ static void usage(FILE *f)
 		"Receive VXLAN/GENEVE/raw UDP tunnel traffic and feed shared-memory rings.\n\n"
 		"  -c, --config FILE    configuration file (default %s)\n"
 		"  -t, --check-config   validate the configuration and exit\n"
-		"      --ready-fd N     when ready, write the bound listeners and rings\n"
+		"      --ready-fd N     when ready, write the bound listeners, rings and TAPs\n"
 		"                       to descriptor N, then \"READY\", and close it\n"
 		"  -V, --version        print the version and exit\n"
 		"  -h, --help           print this help and exit\n\n"
@@ -80,6 +81,9 @@ static void write_ready(struct udpcapd *d)
 		for (unsigned j = 0; j < d->groups[i].nrings; j++)
 			fprintf(f, "ring %s %s %s\n", d->groups[i].ring_names[j],
 				udpcap_ring__path(d->groups[i].rings[j]), d->groups[i].cfg->name);
+	for (i = 0; i < d->ntaps; i++)
+		fprintf(f, "tap %s %s %u\n", d->taps[i].cfg->name, d->taps[i].cfg->interface,
+			d->taps[i].nqueues);
 	fprintf(f, "READY\n");
 	fclose(f);
 	d->ready_fd = -1;
@@ -234,6 +238,7 @@ static int main_loop(struct udpcapd *d, int sfd)
 		}
 		now = udpcapd_now_ns(CLOCK_MONOTONIC);
 		udpcapd_health_tick(d);
+		udpcapd_taps_tick(d);
 		if (wd_ms && now - last_wd >= (uint64_t)wd_ms * 1000000) {
 			udpcapd_notify("WATCHDOG=1");
 			last_wd = now;

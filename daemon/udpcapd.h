@@ -24,6 +24,8 @@
 #include "util.h"
 
 struct udpcapd_dedup;
+struct udpcapd_tap;
+struct udpcapd_tap_out;
 
 /*
  * Every datagram is received whole: a receive buffer holds the largest UDP
@@ -93,6 +95,9 @@ struct udpcapd_sock {
 	/* the owning thread's hand-off queues, one per extra ring group */
 	struct udpcapd_handoff *const *handoff;
 	unsigned nhandoff;
+	/* [tap NAME] outputs: this thread's queue of each device (rx/tap.h) */
+	struct udpcapd_tap_out *taps;
+	unsigned ntaps;
 };
 
 struct udpcapd_thread {
@@ -138,6 +143,9 @@ struct udpcapd {
 
 	unsigned ngroups; /* [rings NAME] groups */
 	struct udpcapd_group *groups;
+
+	unsigned ntaps; /* [tap NAME] outputs (rx/tap.h) */
+	struct udpcapd_tap *taps;
 
 	/* counters[listener * nrings + ring] */
 	struct udpcapd_counters *counters;

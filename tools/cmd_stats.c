@@ -32,8 +32,9 @@ static void usage(FILE *out)
 	    out,
 	    "Usage: udpcapctl stats [OPTIONS]\n"
 	    "\n"
-	    "Counters of the running udpcapd per listener and per ring: received,\n"
-	    "delivered, bytes, each drop reason, steering mode, consumer and ring fill.\n"
+	    "Counters of the running udpcapd per listener, per ring and per TAP output:\n"
+	    "received, delivered, bytes, each drop reason, steering mode, consumer and ring\n"
+	    "fill, TAP state.\n"
 	    "\n"
 	    "Options:\n" CTL_TARGET_HELP
 	    "      --json          print the daemon's JSON reply (schema: control-protocol.md)\n"
@@ -160,6 +161,28 @@ static void print_table(struct json_object *s, struct json_object *prev, double 
 		print_counter(r, p, "bytes", secs, 16);
 		printf(" %6.1f%% %9s", 100 * ctl_double(r, "fill"), pid);
 		print_reasons(ctl_get(r, "drops"), ctl_get(p, "drops"), secs, " -");
+	}
+
+	/* TAP outputs: what was written to the device (its readers count their own drops) */
+	struct json_object *taps = ctl_get(s, "taps");
+
+	if (!taps || !json_object_array_length(taps))
+		return;
+	snprintf(delivered, sizeof(delivered), "WRITTEN%s", rate);
+	printf("\n%-16s %-16s %14s %16s %-10s DROPS%s\n", "TAP", "INTERFACE", delivered, bytes,
+	       "STATE", rate);
+	for (size_t i = 0; i < json_object_array_length(taps); i++) {
+		struct json_object *t = json_object_array_get_idx(taps, i);
+		struct json_object *p = find_named(ctl_get(prev, "taps"), ctl_str(t, "name"));
+		struct json_object *up = ctl_get(t, "up"), *carrier = ctl_get(t, "carrier");
+
+		printf("%-16s %-16s", ctl_str(t, "name"), ctl_str(t, "interface"));
+		print_counter(t, p, "delivered", secs, 14);
+		print_counter(t, p, "bytes", secs, 16);
+		printf(" %-10s", !json_object_get_boolean(up)	    ? "down"
+				: !json_object_get_boolean(carrier) ? "no-carrier"
+								    : "up");
+		print_reasons(ctl_get(t, "drops"), ctl_get(p, "drops"), secs, " -");
 	}
 }
 

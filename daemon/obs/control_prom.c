@@ -261,6 +261,57 @@ static void render_rings(FILE *f, const struct udpcapd_stats *s)
 		       r->ring.generation);
 }
 
+/* The TAP outputs: their own books, like a ring group's (never part of the listener sums). */
+static void render_taps(FILE *f, const struct udpcapd_stats *s)
+{
+	static const struct {
+		const char *name, *type, *help;
+		size_t off;
+	} fams[] = {
+	    {"udpcapd_tap_received_packets_total", "counter",
+	     "Packets handed to the TAP output (every packet a listener delivered).",
+	     offsetof(struct udpcapd_stats_tap, c.received)},
+	    {"udpcapd_tap_written_packets_total", "counter",
+	     "Frames the TAP device took (its readers' own drops are theirs to count).",
+	     offsetof(struct udpcapd_stats_tap, c.delivered)},
+	    {"udpcapd_tap_written_bytes_total", "counter", "Bytes of the frames written to the TAP.",
+	     offsetof(struct udpcapd_stats_tap, c.bytes)},
+	};
+	const struct udpcapd_stats_tap *t;
+
+	for (size_t k = 0; k < sizeof(fams) / sizeof(fams[0]); k++) {
+		family(f, fams[k].name, fams[k].type, fams[k].help);
+		for (t = s->taps; t < s->taps + s->tap_count; t++) {
+			uint64_t v;
+
+			memcpy(&v, (const char *)t + fams[k].off, sizeof(v));
+			sample(f, fams[k].name, "tap", t->name, "interface", t->interface, v);
+		}
+	}
+	family(f, "udpcapd_tap_dropped_packets_total", "counter",
+	       "Packets not written to the TAP, by reason (tap_full, tap_down, "
+	       "tap_not_ethernet; every reason listed).");
+	for (t = s->taps; t < s->taps + s->tap_count; t++)
+		for (int i = 0; i < UDPCAPD_DROP__COUNT; i++) {
+			fputs("udpcapd_tap_dropped_packets_total{tap=", f);
+			label_value(f, t->name);
+			fputs(",interface=", f);
+			label_value(f, t->interface);
+			fputs(",reason=", f);
+			label_value(f, udpcapd_drop_name((enum udpcapd_drop)i));
+			fprintf(f, "} %" PRIu64 "\n", t->c.drops[i]);
+		}
+	family(f, "udpcapd_tap_up", "gauge",
+	       "1 when the TAP interface is up and has carrier, else 0.");
+	for (t = s->taps; t < s->taps + s->tap_count; t++)
+		sample(f, "udpcapd_tap_up", "tap", t->name, "interface", t->interface,
+		       t->up && t->carrier);
+	family(f, "udpcapd_tap_queues", "gauge",
+	       "Queues of the TAP device udpcapd writes through (one per receiver thread).");
+	for (t = s->taps; t < s->taps + s->tap_count; t++)
+		sample(f, "udpcapd_tap_queues", "tap", t->name, "interface", t->interface, t->queues);
+}
+
 int udpcapd_metrics_render(const struct udpcapd_stats *s, char **ret_text, size_t *ret_len)
 {
 	char *text = NULL;
@@ -273,6 +324,7 @@ int udpcapd_metrics_render(const struct udpcapd_stats *s, char **ret_text, size_
 	render_daemon(f, s);
 	render_listeners(f, s);
 	render_rings(f, s);
+	render_taps(f, s);
 	if (ferror(f)) {
 		fclose(f);
 		free(text);

@@ -5,6 +5,7 @@
  * and in total. udpcapd_stats_log(): the same as one log line (SIGUSR1).
  */
 #include <errno.h>
+#include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 
 #include "log.h"
 #include "rx/groups.h"
+#include "rx/tap.h"
 #include "stats.h"
 #include "steer/steering.h"
 #include "udpcap-build.h"
@@ -77,6 +79,30 @@ static void collect_groups(struct udpcapd *d, struct udpcapd_stats_ring *out)
 	}
 }
 
+/*
+ * The TAP outputs, each with its own books like a ring group: received =
+ * packets handed to it, delivered = frames the device took.
+ */
+static void collect_taps(struct udpcapd *d, struct udpcapd_stats_tap *out)
+{
+	for (unsigned i = 0; i < d->ntaps; i++, out++) {
+		const struct udpcapd_tap *tap = &d->taps[i];
+		int f = udpcapd_tap_flags(tap->cfg->interface);
+
+		snprintf(out->name, sizeof(out->name), "%s", tap->cfg->name);
+		snprintf(out->interface, sizeof(out->interface), "%s", tap->cfg->interface);
+		out->queues = tap->nqueues;
+		out->up = f >= 0 && (f & IFF_UP);
+		out->carrier = f >= 0 && (f & IFF_RUNNING);
+		for (size_t c = 0; tap->counters && c < (size_t)d->nlisteners * tap->nqueues; c++) {
+			struct udpcapd_counters cell;
+
+			udpcapd_cell_read(&tap->counters[c], &cell);
+			add_cell(&out->c, &cell);
+		}
+	}
+}
+
 int udpcapd_stats_collect(struct udpcapd *d, struct udpcapd_stats *ret)
 {
 	struct udpcapd_stats s;
@@ -85,7 +111,8 @@ int udpcapd_stats_collect(struct udpcapd *d, struct udpcapd_stats *ret)
 	memset(&s, 0, sizeof(s));
 	s.listeners = calloc(d->nlisteners ? d->nlisteners : 1, sizeof(*s.listeners));
 	s.rings = calloc(group_ring_count(d) + 1, sizeof(*s.rings));
-	if (!s.listeners || !s.rings) {
+	s.taps = calloc(d->ntaps + 1, sizeof(*s.taps));
+	if (!s.listeners || !s.rings || !s.taps) {
 		udpcapd_stats_free(&s);
 		return -ENOMEM;
 	}
@@ -137,6 +164,8 @@ int udpcapd_stats_collect(struct udpcapd *d, struct udpcapd_stats *ret)
 		}
 	}
 	collect_groups(d, s.rings + d->nrings);
+	s.tap_count = d->ntaps;
+	collect_taps(d, s.taps);
 	*ret = s;
 	return 0;
 }
@@ -192,7 +221,8 @@ static void put_counters(struct linebuf *b, const char *scope,
 
 /*
  * One line, "stats key=value ...", for operators and tests:
- * total.*, listener.NAME.*, ring.NAME.* (plus ring.NAME.full/written from the ring).
+ * total.*, listener.NAME.*, ring.NAME.* (plus ring.NAME.full/written from the ring),
+ * tap.NAME.* (delivered = written to the device; plus up, carrier, queues).
  */
 void udpcapd_stats_log(struct udpcapd *d)
 {
@@ -227,6 +257,13 @@ void udpcapd_stats_log(struct udpcapd *d)
 		    (unsigned long long)s.rings[i].ring.written_packets, scope,
 		    (unsigned long long)s.rings[i].ring.full_packets, scope,
 		    (unsigned long long)s.rings[i].ring.used);
+	}
+	for (i = 0; i < s.tap_count; i++) {
+		snprintf(scope, sizeof(scope), "tap.%s", s.taps[i].name);
+		put(&b, " %s.interface=%s %s.queues=%u %s.up=%d %s.carrier=%d", scope,
+		    s.taps[i].interface, scope, s.taps[i].queues, scope, s.taps[i].up, scope,
+		    s.taps[i].carrier);
+		put_counters(&b, scope, &s.taps[i].c);
 	}
 	if (b.buf)
 		log_notice("%s", b.buf);

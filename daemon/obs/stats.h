@@ -7,6 +7,7 @@
 #ifndef UDPCAPD_STATS_H
 #define UDPCAPD_STATS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -41,6 +42,16 @@ struct udpcapd_stats_ring {
 	struct udpcap_ring_stats ring;	 /* from libudpcap */
 };
 
+/* A [tap NAME] output: received = handed to it, delivered = written. */
+struct udpcapd_stats_tap {
+	char name[32];
+	char interface[16];
+	unsigned queues;
+	bool up;      /* the interface is administratively up */
+	bool carrier; /* and has carrier */
+	struct udpcapd_stats_counters c; /* summed over listeners and queues */
+};
+
 struct udpcapd_stats {
 	char version[32];
 	uint64_t start_time_ns;	 /* CLOCK_REALTIME at start-up */
@@ -58,6 +69,8 @@ struct udpcapd_stats {
 	struct udpcapd_stats_listener *listeners;
 	size_t ring_count;
 	struct udpcapd_stats_ring *rings;
+	size_t tap_count;
+	struct udpcapd_stats_tap *taps;
 };
 
 /* Take a snapshot. 0 or -errno; free with udpcapd_stats_free(). */
@@ -70,8 +83,10 @@ static inline void udpcapd_stats_free(struct udpcapd_stats *stats)
 		return;
 	free(stats->listeners);
 	free(stats->rings);
+	free(stats->taps);
 	stats->listeners = NULL;
 	stats->rings = NULL;
+	stats->taps = NULL;
 }
 
 #endif /* UDPCAPD_STATS_H */

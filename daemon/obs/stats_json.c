@@ -133,6 +133,23 @@ static struct json_object *ring_json(const struct udpcapd_stats_ring *r)
 	return o;
 }
 
+static struct json_object *tap_json(const struct udpcapd_stats_tap *t)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!o)
+		return NULL;
+	if (add_str(o, "name", t->name) < 0 || add_str(o, "interface", t->interface) < 0 ||
+	    add_u64(o, "queues", t->queues) < 0 ||
+	    add(o, "up", json_object_new_boolean(t->up)) < 0 ||
+	    add(o, "carrier", json_object_new_boolean(t->carrier)) < 0 ||
+	    add_counters(o, &t->c) < 0) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
 static int rings_array(const struct udpcapd_stats *s, const char *ring, struct json_object **ret)
 {
 	struct json_object *a = json_object_new_array();
@@ -213,6 +230,13 @@ int udpcapd_stats_json(const struct udpcapd_stats *s, const char *ring,
 	rings = NULL; /* owned by o, or freed by add() */
 	if (r < 0)
 		goto nomem;
+
+	a = json_object_new_array();
+	if (add(o, "taps", a) < 0)
+		goto nomem;
+	for (size_t i = 0; i < s->tap_count; i++)
+		if (append(a, tap_json(&s->taps[i])) < 0)
+			goto nomem;
 	*ret_obj = o;
 	return 0;
 nomem:

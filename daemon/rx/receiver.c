@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "rx/tap.h"
 #include "udpcapd.h"
 
 void udpcapd_thread_ready(struct udpcapd_thread *t, int err)
@@ -128,6 +129,13 @@ int udpcapd_threads_start(struct udpcapd *d)
 			}
 		}
 	}
+	/* after the privilege drop: attaching to a TAP its user owns needs none */
+	r = udpcapd_taps_open(d);
+	if (r < 0) {
+		if (r == -ENOMEM)
+			log_error("cannot set up the TAP outputs: %s", strerror(-r));
+		return r;
+	}
 	for (i = 0; i < d->nthreads; i++) {
 		r = pthread_create(&d->threads[i].tid, NULL, receiver_main, &d->threads[i]);
 		if (r) {
@@ -167,6 +175,7 @@ void udpcapd_threads_free(struct udpcapd *d)
 	unsigned i;
 
 	udpcapd_groups_free(d);
+	udpcapd_taps_close(d);
 	for (i = 0; d->threads && i < d->nthreads; i++)
 		free(d->threads[i].socks);
 	free(d->threads);

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "rx/dedup.h"
 #include "rx/groups.h"
+#include "rx/tap.h"
 #include "udpcapd.h"
 
 /* Control buffer: SCM_TIMESTAMPNS + SO_RXQ_OVFL, with room to spare. */
@@ -170,6 +171,8 @@ static inline void udpcapd_rx_one(struct udpcapd_sock *s, const struct udpcapd_f
 	meta.reserved = 0;
 	if (s->nhandoff)
 		udpcapd_rx_fanout(s, &meta, payload + dc.inner_off);
+	if (s->ntaps)
+		udpcapd_taps_write(s, &meta, payload + dc.inner_off);
 	/* GENEVE options travel in the record; VXLAN and raw pay one test. */
 	if (__builtin_expect(
 		(dc.geneve_opt_len

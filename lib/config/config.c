@@ -391,6 +391,31 @@ static void ring_groups_finish(struct cfg *c)
 	}
 }
 
+/* Every [tap NAME] names its interface, and no two the same one (each
+ * frame would be written there twice). */
+static void taps_finish(struct cfg *c)
+{
+	struct udpcap_config *cfg = c->config;
+	size_t i, j;
+
+	for (i = 0; i < cfg->tap_count; i++) {
+		const struct udpcap_config_tap *t = &cfg->taps[i];
+
+		if (!t->interface) {
+			cfg_error(c, t->line,
+				  "[tap %s] has no interface = (the TAP device to write to)",
+				  t->name);
+			continue;
+		}
+		for (j = 0; j < i; j++)
+			if (cfg->taps[j].interface && !strcmp(cfg->taps[j].interface, t->interface))
+				cfg_error(c, t->line,
+					  "[tap %s] interface = %s is [tap %s]'s too (line %u); "
+					  "each interface gets every frame once",
+					  t->name, t->interface, cfg->taps[j].name, cfg->taps[j].line);
+	}
+}
+
 static void cfg_validate(struct cfg *c)
 {
 	struct udpcap_config *cfg = c->config;
@@ -451,6 +476,7 @@ static void cfg_validate(struct cfg *c)
 		}
 	}
 	ring_groups_finish(c);
+	taps_finish(c);
 	if (cfg->receive.threads > cfg->rings.count)
 		cfg_error(c, cfg_key_line(c, 0, "receive", "threads"),
 			  "threads = %u is more than the %u rings; a ring has one thread",
@@ -465,7 +491,8 @@ static int config_defaults(struct cfg *c)
 
 	cfg->listeners = calloc(UDPCAP_CONFIG_MAX_LISTENERS, sizeof(*cfg->listeners));
 	cfg->ring_groups = calloc(UDPCAP_CONFIG_MAX_RING_GROUPS, sizeof(*cfg->ring_groups));
-	if (!cfg->listeners || !cfg->ring_groups)
+	cfg->taps = calloc(UDPCAP_CONFIG_MAX_TAPS, sizeof(*cfg->taps));
+	if (!cfg->listeners || !cfg->ring_groups || !cfg->taps)
 		return -ENOMEM;
 	for (s = cfg_sections; s->name; s++)
 		if (!cfg_section_named(s) && cfg_apply_defaults(c, s, cfg) < 0)

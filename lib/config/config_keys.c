@@ -83,7 +83,7 @@ static const char *ring_pattern(struct cfg *c, const struct cfg_key *k, void *ba
 	return cfg_set_string(c, cfg_value(k, base), v);
 }
 
-/* NAME of a [listener NAME] or [rings NAME]: letters, digits, '-', '_', '.' */
+/* NAME of a [listener NAME], [rings NAME] or [tap NAME]: letters, digits, '-', '_', '.' */
 static bool section_name_ok(const char *name)
 {
 	const char *p;
@@ -106,6 +106,39 @@ static const char *ring_group_name(const char *arg, char *err, size_t errlen)
 	if (!strcmp(arg, "default"))
 		return "[rings default] is the unnamed [rings] section; name the group otherwise";
 	return NULL;
+}
+
+/* [tap NAME]: a TAP output. */
+static const char *tap_name(const char *arg, char *err, size_t errlen)
+{
+	size_t max = sizeof(((struct udpcap_config_tap *)0)->name) - 1;
+
+	if (!section_name_ok(arg) || strlen(arg) > max)
+		return ERR("tap name '%s' must be 1 to %zu letters, digits, '-', '_' or '.'", arg,
+			   max);
+	return NULL;
+}
+
+/* What the kernel accepts as an interface name (dev_valid_name(), IFNAMSIZ). */
+static const char *tap_interface(struct cfg *c, const struct cfg_key *k, void *base,
+				 const char *v, char *err, size_t errlen)
+{
+	const char *p;
+
+	if (!*v)
+		return ERR("interface is empty; name the TAP device, e.g. interface = udpcap0");
+	if (strlen(v) > 15)
+		return ERR("interface = '%s' is too long (an interface name has at most 15 "
+			   "characters)",
+			   v);
+	if (!strcmp(v, ".") || !strcmp(v, ".."))
+		return ERR("interface = '%s' is not an interface name", v);
+	for (p = v; *p; p++)
+		if (*p == '/' || *p == ':' || !isgraph((unsigned char)*p))
+			return ERR("interface = '%s' must not contain '/', ':', spaces or control "
+				   "characters",
+				   v);
+	return cfg_set_string(c, cfg_value(k, base), v);
 }
 
 /* ----------------------------------------------------------- [receive] */
@@ -421,6 +454,7 @@ static const char *optional_address(struct cfg *c, const struct cfg_key *k, void
 #define CONF(field) offsetof(struct udpcap_config, field)
 #define LISTENER(field) offsetof(struct udpcap_config_listener, field)
 #define GROUP(field) offsetof(struct udpcap_config_ring_group, field)
+#define TAP(field) offsetof(struct udpcap_config_tap, field)
 
 static const char *const backends[] = {"recvmmsg", "io_uring", NULL}; /* enum order */
 static const char *const steerings[] = {"auto", "ebpf", "cbpf", "kernel", NULL};
@@ -532,6 +566,10 @@ const struct cfg_key cfg_keys[] = {
      .offset = CONF(dedup.ring_pps), .def = "1000000", .min = 1000, .max = 100000000,
      .unit = "a packet rate", .doc = "the packet rate one ring's table is sized for"},
 
+    {.section = "tap NAME", .name = "interface", .parse = tap_interface, .type = CFG_STRING,
+     .offset = TAP(interface),
+     .doc = "the TAP device to write every delivered frame to; required"},
+
     {.name = NULL},
 };
 
@@ -539,7 +577,8 @@ _Static_assert(sizeof(cfg_keys) / sizeof(cfg_keys[0]) <= CFG_MAX_ROWS, "raise CF
 
 /* Instance structs start with their name: the reload check matches them by it. */
 _Static_assert(offsetof(struct udpcap_config_listener, name) == 0 &&
-		   offsetof(struct udpcap_config_ring_group, name) == 0,
+		   offsetof(struct udpcap_config_ring_group, name) == 0 &&
+		   offsetof(struct udpcap_config_tap, name) == 0,
 	       "named section instances start with their name");
 
 const struct cfg_section cfg_sections[] = {
@@ -561,5 +600,9 @@ const struct cfg_section cfg_sections[] = {
     {.name = "log"},
     {.name = "health"},
     {.name = "dedup"},
+    /* each receiver thread attaches a queue of every TAP at start-up */
+    {.name = "tap NAME", .array = CONF(taps), .count = CONF(tap_count),
+     .size = sizeof(struct udpcap_config_tap), .line = TAP(line),
+     .max = UDPCAP_CONFIG_MAX_TAPS, .many = "[tap NAME] sections", .name_ok = tap_name},
     {.name = NULL},
 };

@@ -19,7 +19,7 @@ import tempfile
 import threading
 import time
 
-from udpcap_packets import checksum, eth_ipv4_udp, geneve, vxlan  # noqa: E402,F401 (re-exported)
+from udpcap_packets import checksum, eth_ipv4_udp, ether, geneve, ipv4_udp, vxlan  # noqa: E402,F401 (re-exported)
 from udpcap_procs import stop_process  # noqa: E402
 
 MAX_PAYLOAD = 65535  # udpcapd receives every datagram whole, up to the largest UDP payload
@@ -273,12 +273,14 @@ class Daemon:
         with open(self.conf, "w") as f:
             f.write("\n".join(lines) + "\n")
 
-    def start(self, timeout=30):
-        """Start udpcapd; its --ready-fd report gives the bound ports."""
+    def start(self, timeout=30, prefix=()):
+        """Start udpcapd (after PREFIX, e.g. setpriv); its --ready-fd report gives
+        the bound ports."""
         self.write_config()
         rfd, wfd = os.pipe()
         self.logf = open(self.log_path, "w")
-        self.proc = subprocess.Popen([UDPCAPD, "-c", self.conf, "--ready-fd", str(wfd)],
+        self.proc = subprocess.Popen(list(prefix) + [UDPCAPD, "-c", self.conf, "--ready-fd",
+                                                     str(wfd)],
                                      stdout=self.logf, stderr=subprocess.STDOUT,
                                      pass_fds=(wfd,))
         _children.append(self.proc)

@@ -105,6 +105,20 @@ void obs_fixture_fill(struct udpcapd_stats *s)
 	s->listener_count = 2;
 	s->rings = r;
 	s->ring_count = 2;
+
+	/* a TAP output: every packet the listeners delivered, 3 refused, 2 not Ethernet */
+	s->taps = calloc(1, sizeof(*s->taps));
+	if (!s->taps)
+		abort();
+	snprintf(s->taps[0].name, sizeof(s->taps[0].name), "ids");
+	snprintf(s->taps[0].interface, sizeof(s->taps[0].interface), "udpcap0");
+	s->taps[0].queues = 2;
+	s->taps[0].up = true;
+	s->taps[0].carrier = true;
+	counters(&s->taps[0].c, 925, 920, 110000);
+	s->taps[0].c.drops[UDPCAPD_DROP_TAP_FULL] = 3;
+	s->taps[0].c.drops[UDPCAPD_DROP_TAP_NOT_ETHERNET] = 2;
+	s->tap_count = 1;
 }
 
 int udpcapd_stats_collect(struct udpcapd *d, struct udpcapd_stats *ret)

@@ -86,6 +86,16 @@ static void test_samples(void **state)
 	has_line(t, "udpcapd_ring_consumer_attached{ring=\"worker-1\",group=\"default\"} 0");
 	has_line(t, "udpcapd_ring_generation{ring=\"worker-0\",group=\"default\"} 3");
 	has_line(t, "udpcapd_ring_resets_total{ring=\"worker-1\",group=\"default\"} 1");
+	has_line(t, "udpcapd_tap_received_packets_total{tap=\"ids\",interface=\"udpcap0\"} 925");
+	has_line(t, "udpcapd_tap_written_packets_total{tap=\"ids\",interface=\"udpcap0\"} 920");
+	has_line(t,
+		 "udpcapd_tap_dropped_packets_total{tap=\"ids\",interface=\"udpcap0\",reason=\"tap_full\"} 3");
+	has_line(t,
+		 "udpcapd_tap_dropped_packets_total{tap=\"ids\",interface=\"udpcap0\",reason=\"tap_not_ethernet\"} 2");
+	has_line(t,
+		 "udpcapd_tap_dropped_packets_total{tap=\"ids\",interface=\"udpcap0\",reason=\"tap_down\"} 0");
+	has_line(t, "udpcapd_tap_up{tap=\"ids\",interface=\"udpcap0\"} 1");
+	has_line(t, "udpcapd_tap_queues{tap=\"ids\",interface=\"udpcap0\"} 2");
 	free(t);
 	udpcapd_stats_free(&s);
 }
@@ -121,7 +131,7 @@ static void test_families(void **state)
 		assert_true(line[strlen(fam)] == '{' || line[strlen(fam)] == ' ');
 		assert_int_equal(strncmp(line, "udpcapd_", 8), 0);
 	}
-	assert_int_equal(families, 21);
+	assert_int_equal(families, 27);
 	free(t);
 	udpcapd_stats_free(&s);
 }

@@ -12,9 +12,14 @@ the control and must split connections (its count is printed).
 The daemon also runs two more ring groups, 'ids' (3 rings) and 'rec' (1
 ring): in every mode each holds exactly the default group's packets and
 splits no connection (their ring is the inner-flow hash the daemon computes
-itself, so even steering = kernel leaves them whole).
+itself, so even steering = kernel leaves them whole). And a TAP output
+(udpcap-tap-setup's device): two AF_PACKET readers in one PACKET_FANOUT_HASH
+group on it get exactly the default group's packets between them, split no
+connection and drop nothing, the host sends nothing out of it, and its
+books are exact: every packet the listener delivered was written to it.
 Needs root (namespaces, tc); skips loudly otherwise."""
 
+import json
 import os
 import shutil
 import signal
@@ -24,6 +29,10 @@ import sys
 import time
 
 import steerlib  # noqa: E402
+
+TAP = "udpcap0"
+READERS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "pylib",
+                       "fanout_readers.py")
 
 CONNECTIONS = 40
 PORT = 8080
@@ -102,9 +111,13 @@ def topology():
     for direction in ("ingress", "egress"):
         sh("tc", "filter", "add", "dev", "c0", direction, "protocol", "all", "u32", "match",
            "u32", "0", "0", "action", "mirred", "egress", "mirror", "dev", "vx0", ns=NS_C)
+    # the daemon's TAP output, as udpcap-tap@.service creates it (owned by root here)
+    setup = os.path.join(os.environ.get("UDPCAP_SOURCE_ROOT", ""), "tools", "udpcap-tap-setup")
+    sh(setup, "--user", "root", TAP, ns=NS_D)
 
 
-GROUPS = "\n[rings ids]\ncount = 3\nsize = 4M\n\n[rings rec]\ncount = 1\nsize = 4M\n"
+GROUPS = (f"\n[rings ids]\ncount = 3\nsize = 4M\n\n[rings rec]\ncount = 1\nsize = 4M\n"
+          f"\n[tap ids]\ninterface = {TAP}\n")
 
 
 def group_files(rings, files):
@@ -130,11 +143,61 @@ def check_groups(mode, by_group, failures):
             failures.append(f"{mode}: group {g} split {split} connections")
 
 
+class FanoutReaders:
+    """Two AF_PACKET readers in one PACKET_FANOUT_HASH group on the TAP."""
+
+    def __init__(self, prefix):
+        self.prefix = prefix
+        self.proc = subprocess.Popen(["ip", "netns", "exec", NS_D, "python3", READERS, TAP,
+                                      prefix], stdout=subprocess.PIPE, text=True)
+        if self.proc.stdout.readline().strip() != "ready":
+            raise RuntimeError("the fanout readers did not start")
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        out = self.proc.communicate(timeout=60)[0]
+        return [f"{self.prefix}-{i}.pcap" for i in range(2)], json.loads(out.splitlines()[-1])
+
+
+def check_tap(mode, want, files, readers, st, failures):
+    """The fanout readers hold the default group's packets, split no connection,
+    dropped nothing; the daemon's TAP books are exact."""
+    got = sorted(p for f in files for p in steerlib.read_pcap(f))
+    flows, split, used, packets = steerlib.analyse(files)
+    drops = [r["tp_drops"] for r in readers["readers"]]
+    print(f"steering {mode}: TAP {TAP}: readers got {packets} frames of {flows} flows, "
+          f"{split} split, reader drops {drops}, host frames out {readers['outgoing']}; "
+          f"tap received {st.get('tap.ids.received')}, written {st.get('tap.ids.delivered')}")
+    if got != want:
+        failures.append(f"{mode}: the TAP's readers got {len(got)} frames, the default group "
+                        f"{len(want)} (or different ones)")
+    if split or used < 2:
+        failures.append(f"{mode}: the TAP's fanout readers split {split} connections, "
+                        f"{used} readers used")
+    if any(drops) or readers["outgoing"]:
+        failures.append(f"{mode}: TAP reader drops {drops}, frames the host sent out "
+                        f"{readers['outgoing']}")
+    delivered = st.get("total.delivered", 0) + st.get("total.drop.ring_full", 0)
+    tap_drops = sum(v for k, v in st.items() if k.startswith("tap.ids.drop."))
+    if st.get("tap.ids.received") != delivered or \
+            st.get("tap.ids.received") != st.get("tap.ids.delivered", 0) + tap_drops or \
+            st.get("tap.ids.delivered") != len(got):
+        failures.append(f"{mode}: TAP books: received {st.get('tap.ids.received')}, written "
+                        f"{st.get('tap.ids.delivered')}, drops {tap_drops}; the listener "
+                        f"delivered {delivered}, the readers got {len(got)}")
+
+
 def run_mode(mode, udpcapd, udpcapctl, tmp, failures):
     conf, ringdir = steerlib.config(tmp, mode, mode, "10.77.2.2:4789")
     with open(conf, "a") as f:
         f.write(GROUPS)
-    d = steerlib.Daemon(udpcapd, conf, tmp(f"{mode}.log"), prefix=["ip", "netns", "exec", NS_D])
+    readers = FanoutReaders(tmp(f"{mode}-tap"))
+    try:
+        d = steerlib.Daemon(udpcapd, conf, tmp(f"{mode}.log"),
+                            prefix=["ip", "netns", "exec", NS_D])
+    except RuntimeError:
+        readers.proc.kill()
+        raise
     try:
         active = d.steering()
         dumpers = steerlib.Dumpers(udpcapctl, ringdir, d.rings, tmp.path, mode)
@@ -149,11 +212,14 @@ def run_mode(mode, udpcapd, udpcapctl, tmp, failures):
             files = dumpers.stop()
     finally:
         d.stop()  # idempotent: covers a failure before the dumpers started
+    tap_files, tap_stats = readers.stop()
     by_group = group_files(d.rings, files)
     check_groups(mode, by_group, failures)
     flows, split, used, packets = steerlib.analyse(by_group["worker"], lambda k: k[0] == 6 and
                                                    PORT in (k[2], k[4]))
     st = d.final_stats()
+    check_tap(mode, sorted(p for f in by_group["worker"] for p in steerlib.read_pcap(f)),
+              tap_files, tap_stats, st, failures)
     # counters.h: received == delivered + drops other than socket overflows
     drops = sum(v for k, v in st.items() if k.startswith("total.drop.") and k != "total.drop.socket")
     if sum(packets) != st.get("total.delivered") or st.get("total.received") != drops + sum(
@@ -171,6 +237,9 @@ def main():
     for tool in ("ip", "tc"):
         if not shutil.which(tool):
             steerlib.skip(f"{tool} not installed")
+    if not shutil.which("nft"):  # udpcap-tap-setup guards the TAP with nftables
+        subprocess.run(["apt-get", "install", "-y", "nftables"], stdout=subprocess.DEVNULL,
+                       check=False)
     udpcapd, udpcapctl = steerlib.binaries()
     tmp = steerlib.Tmp("mirror")
     server = None

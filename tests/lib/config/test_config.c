@@ -313,6 +313,42 @@ static void test_ring_groups(void **state)
 		      NULL);
 }
 
+/* [tap NAME]: one interface each, never shared, named as the kernel allows */
+static void test_taps(void **state)
+{
+	struct udpcap_config *cfg = parse_ok("[tap ids]\ninterface = udpcap0\n"
+					     "[tap arkime]\ninterface = udpcap-ark.1\n" LISTENER);
+
+	assert_int_equal(cfg->tap_count, 2);
+	assert_string_equal(cfg->taps[0].name, "ids");
+	assert_string_equal(cfg->taps[0].interface, "udpcap0");
+	assert_int_equal(cfg->taps[0].line, 1);
+	assert_string_equal(cfg->taps[1].interface, "udpcap-ark.1");
+	udpcap_config__free(cfg);
+
+	expect_errors("[tap]\ninterface = udpcap0\n" LISTENER,
+		      "t.conf:1: [tap] needs a name: [tap NAME]", NULL);
+	expect_errors("[tap a]\n" LISTENER,
+		      "t.conf:1: [tap a] has no interface = (the TAP device to write to)", NULL);
+	expect_errors("[tap a]\ninterface = udpcap0\n[tap a]\ninterface = udpcap1\n" LISTENER,
+		      "t.conf:3: duplicate [tap a] (first at line 1)", NULL);
+	expect_errors("[tap a]\ninterface = udpcap0\n[tap b]\ninterface = udpcap0\n" LISTENER,
+		      "t.conf:3: [tap b] interface = udpcap0 is [tap a]'s too (line 1); each "
+		      "interface gets every frame once",
+		      NULL);
+	expect_errors("[tap a]\ninterface = a-very-long-name0\n" LISTENER,
+		      "t.conf:2: interface = 'a-very-long-name0' is too long (an interface name "
+		      "has at most 15 characters)",
+		      "t.conf:1: [tap a] has no interface = (the TAP device to write to)", NULL);
+	expect_errors("[tap a]\ninterface = eth0:1\n" LISTENER,
+		      "t.conf:2: interface = 'eth0:1' must not contain '/', ':', spaces or control "
+		      "characters",
+		      "t.conf:1: [tap a] has no interface = (the TAP device to write to)", NULL);
+	expect_errors("[tap a]\ninterfaces = udpcap0\n" LISTENER,
+		      "t.conf:2: unknown key 'interfaces' in [tap a]; did you mean 'interface'?",
+		      "t.conf:1: [tap a] has no interface = (the TAP device to write to)", NULL);
+}
+
 static void test_receive(void **state)
 {
 	expect_errors("[receive]\nrcvbuf = 2G\ncpus = 3-1\n" LISTENER,
@@ -624,6 +660,7 @@ int main(void)
 	    cmocka_unit_test(test_full),      cmocka_unit_test(test_defaults),
 	    cmocka_unit_test(test_unknown),   cmocka_unit_test(test_all_errors_reported),
 	    cmocka_unit_test(test_rings),     cmocka_unit_test(test_ring_groups),
+	    cmocka_unit_test(test_taps),
 	    cmocka_unit_test(test_receive),
 	    cmocka_unit_test(test_listeners), cmocka_unit_test(test_encap),
 	    cmocka_unit_test(test_filters),   cmocka_unit_test(test_syntax),

@@ -30,6 +30,7 @@ def check_tree(destdir, a):
 		(a["libdir"], "libudpcap.so.0"),
 		(a["libdir"] + "/pkgconfig", "udpcap.pc"),
 		(a["unitdir"], "udpcapd.service"),
+		(a["unitdir"], "udpcap-tap@.service"),
 		(a["sysusersdir"], "udpcapd.conf"),
 		(a["tmpfilesdir"], "udpcapd.conf"),
 		(a["sysctldir"], "60-udpcapd.conf"),
@@ -44,10 +45,14 @@ def check_tree(destdir, a):
 			expected.append((a["sbindir"], b))
 	if a["conf"] == "1":
 		expected.append((a["sysconfdir"] + "/udpcapd", "udpcapd.conf"))
+	expected.append((a["sbindir"], "udpcap-tap-setup"))
 	for d, f in expected:
 		p = rooted(destdir, os.path.join(d, f))
 		if not os.path.exists(p):
 			fail("missing from the install tree: " + os.path.join(d, f))
+	setup = rooted(destdir, os.path.join(a["sbindir"], "udpcap-tap-setup"))
+	if os.path.exists(setup) and not os.access(setup, os.X_OK):
+		fail(setup + " is not executable")
 	for b in a["sbin"].split(","):
 		p = rooted(destdir, os.path.join(a["sbindir"], b)) if b else None
 		if p and os.path.exists(p) and not os.access(p, os.X_OK):
@@ -222,6 +227,21 @@ def check_unit(destdir, a, work):
 	else:
 		print("SKIP part: udpcapd is not built in this tree yet, so the unit's ExecStart "
 		      "cannot be verified", flush=True)
+
+	# the TAP device unit: an instance of the template, its script from the DESTDIR
+	tap = rooted(destdir, os.path.join(a["unitdir"], "udpcap-tap@.service"))
+	if os.path.exists(tap):
+		t1 = mark()
+		tap_copy = os.path.join(work, "udpcap-tap@udpcap0.service")
+		with open(tap) as f:
+			text = f.read().replace("=" + sbindir, "=" + rooted(destdir, sbindir))
+		with open(tap_copy, "w") as f:
+			f.write(text)
+		r = run(["systemd-analyze", "verify", tap_copy], env=env)
+		if r.returncode != 0 or r.stderr.strip() or r.stdout.strip():
+			fail("systemd-analyze verify udpcap-tap@udpcap0.service:\n" + r.stdout + r.stderr)
+		else:
+			ok("systemd-analyze verify clean for udpcap-tap@udpcap0.service", t1)
 
 	r = run(["systemd-analyze", "security", "--offline=true", "--no-pager", unit], env=env)
 	m = re.search(r"Overall exposure level for udpcapd\.service: ([0-9.]+) (\w+)", r.stdout)

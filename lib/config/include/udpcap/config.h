@@ -23,6 +23,7 @@ UDPCAP_BEGIN_DECLS
 #define UDPCAP_CONFIG_MAX_LISTENERS 64
 #define UDPCAP_CONFIG_MAX_RINGS 256
 #define UDPCAP_CONFIG_MAX_RING_GROUPS 8
+#define UDPCAP_CONFIG_MAX_TAPS 8
 #define UDPCAP_CONFIG_MAX_ALLOW 256
 #define UDPCAP_CONFIG_MAX_VNI 1024
 #define UDPCAP_CONFIG_MAX_CPUS 1024
@@ -69,6 +70,17 @@ struct udpcap_config_ring_group {
 	char *group;	/* NULL = [rings] group */
 	char *pattern;	/* name =, one %d; default NAME-%d */
 	unsigned line;	/* where the section starts */
+};
+
+/*
+ * A [tap NAME] section: every delivered packet is also written, as an
+ * Ethernet frame, to a TAP device that exists beforehand (one queue per
+ * receiver thread), for tools that read an interface.
+ */
+struct udpcap_config_tap {
+	char name[32];	 /* NAME */
+	char *interface; /* interface =: an existing multi_queue TAP; required */
+	unsigned line;	 /* where the section starts */
 };
 
 struct udpcap_config {
@@ -126,6 +138,9 @@ struct udpcap_config {
 
 	struct udpcap_config_ring_group *ring_groups; /* [rings NAME] sections */
 	size_t ring_group_count;
+
+	struct udpcap_config_tap *taps; /* [tap NAME] sections */
+	size_t tap_count;
 };
 
 /* Receives each error message, already formatted as "FILE:LINE: what", and
