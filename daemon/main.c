@@ -346,7 +346,6 @@ static int run(struct udpcapd *d)
 	struct udpcapd_control *control = NULL;
 	struct udpcapd_metrics *metrics = NULL;
 	int sfd = -1, r, status = 1;
-	char why[256];
 
 	d->start_realtime_ns = udpcapd_now_ns(CLOCK_REALTIME);
 	d->start_monotonic_ns = udpcapd_now_ns(CLOCK_MONOTONIC);
@@ -362,15 +361,8 @@ static int run(struct udpcapd *d)
 		log_error("out of memory");
 		goto out;
 	}
-	if (d->config->receive.backend == UDPCAP_BACKEND_IO_URING) {
-		r = udpcapd_uring_probe(why, sizeof(why));
-		if (r < 0) {
-			log_error("backend = io_uring is not usable here: %s; "
-				  "use backend = recvmmsg",
-				  why);
-			goto out;
-		}
-	}
+	if (udpcapd_backend_probe(d) < 0)
+		goto out;
 	/* Refuse before touching anything when another daemon owns the ring
 	 * directory or a listen address. */
 	if (udpcapd_rings_lock(d) < 0 || udpcapd_sockets_probe(d) < 0)

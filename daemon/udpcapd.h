@@ -176,13 +176,6 @@ int udpcapd_sockets_open(struct udpcapd *d);
 /* Fail (logged, naming the holder from /proc) if a listen address is bound. */
 int udpcapd_sockets_probe(struct udpcapd *d);
 void udpcapd_sockets_close(struct udpcapd *d);
-/*
- * Fold the kernel's drop count of @s into its cell (owner thread only,
- * inside udpcapd_cell_write_begin/end). _poll() reads it with SO_MEMINFO
- * and brackets the update itself.
- */
-void udpcapd_sock_drops_update(struct udpcapd_sock *s, uint32_t sk_drops);
-void udpcapd_sock_drops_poll(struct udpcapd_sock *s);
 
 /* rings.c: lock (and create) the ring directory before anything else is
  * touched: 0, or -errno with the holder named in the log. */
@@ -206,19 +199,12 @@ void udpcapd_filter_free(struct udpcapd_filter *f);
  */
 int udpcapd_filters_swap(struct udpcapd *d, const struct udpcap_config_listener *const *from);
 
-/* receiver.c */
+/* rx/receiver.c */
+/* Can this kernel run the configured receive backend? 0, or -errno (logged). */
+int udpcapd_backend_probe(struct udpcapd *d);
 int udpcapd_threads_start(struct udpcapd *d);
 void udpcapd_threads_stop(struct udpcapd *d);
 void udpcapd_threads_free(struct udpcapd *d);
-
-/* Backends call this once their set-up is done (0) or failed (-errno). */
-void udpcapd_thread_ready(struct udpcapd_thread *t, int err);
-
-/* backend_recvmmsg.c, backend_uring.c: the receive loop of one thread. */
-int udpcapd_recvmmsg_run(struct udpcapd_thread *t);
-int udpcapd_uring_run(struct udpcapd_thread *t);
-/* Can this kernel do what the io_uring backend needs? 0 or -errno with @why. */
-int udpcapd_uring_probe(char *why, size_t len);
 
 /* stats.c */
 void udpcapd_stats_log(struct udpcapd *d);

@@ -16,7 +16,8 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "rx.h"
+#include "rx/backend.h"
+#include "rx/rx.h"
 #include "udpcapd.h"
 
 /* Batches read from one socket before looking at the others again (fairness). */
@@ -163,6 +164,25 @@ static void coalesce(const struct udpcapd_thread *t)
 		nanosleep(&ts, NULL);
 }
 
+struct mmsg_rx {
+	struct mmsg_bufs b;
+	int ep;			 /* several sockets: epoll over them; else -1 */
+	struct epoll_event *evs; /* [nsocks] */
+};
+
+static void mmsg_fini(void *state)
+{
+	struct mmsg_rx *m = state;
+
+	if (!m)
+		return;
+	if (m->ep >= 0)
+		close(m->ep);
+	free(m->evs);
+	bufs_free(&m->b);
+	free(m);
+}
+
 /*
  * A thread with a single socket (one listener, one ring per thread: the
  * common case) blocks in recvmmsg() itself, like a bare receiver: one
@@ -170,20 +190,59 @@ static void coalesce(const struct udpcapd_thread *t)
  * socket is only this thread's, so clearing O_NONBLOCK affects no one
  * else; SO_RCVTIMEO bounds the wait so that shutdown stays prompt.
  */
-static int run_single(struct udpcapd_thread *t, struct mmsg_bufs *b)
+static int single_init(struct udpcapd_sock *s)
 {
-	struct udpcapd_sock *s = &t->socks[0];
 	struct timeval tv = {.tv_usec = UDPCAPD_IDLE_MS * 1000};
 	int fl = fcntl(s->fd, F_GETFL);
 
 	if (fl < 0 || fcntl(s->fd, F_SETFL, fl & ~O_NONBLOCK) < 0 ||
-	    setsockopt(s->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0) {
-		int r = -errno;
+	    setsockopt(s->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
+		return -errno;
+	return 0;
+}
 
-		udpcapd_thread_ready(t, r);
+static int epoll_init(struct mmsg_rx *m, struct udpcapd_thread *t)
+{
+	unsigned i;
+
+	m->ep = epoll_create1(EPOLL_CLOEXEC);
+	if (m->ep < 0)
+		return -errno;
+	m->evs = calloc(t->nsocks, sizeof(*m->evs));
+	if (!m->evs)
+		return -ENOMEM;
+	for (i = 0; i < t->nsocks; i++) {
+		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &t->socks[i]};
+
+		if (epoll_ctl(m->ep, EPOLL_CTL_ADD, t->socks[i].fd, &ev) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+static int mmsg_init(struct udpcapd_thread *t, void **ret_state)
+{
+	struct mmsg_rx *m = calloc(1, sizeof(*m));
+	int r;
+
+	if (!m)
+		return -ENOMEM;
+	m->ep = -1;
+	r = bufs_init(&m->b, t->d->config->receive.batch);
+	if (r >= 0)
+		r = t->nsocks == 1 ? single_init(&t->socks[0]) : epoll_init(m, t);
+	if (r < 0) {
+		mmsg_fini(m);
 		return r;
 	}
-	udpcapd_thread_ready(t, 0);
+	*ret_state = m;
+	return 0;
+}
+
+static int run_single(struct udpcapd_thread *t, struct mmsg_bufs *b)
+{
+	struct udpcapd_sock *s = &t->socks[0];
+
 	while (!udpcapd_rx_stopping(t)) {
 		unsigned n = rx_batch(t, s, b, MSG_WAITFORONE);
 
@@ -193,67 +252,36 @@ static int run_single(struct udpcapd_thread *t, struct mmsg_bufs *b)
 			coalesce(t);
 		udpcapd_rx_quiescent(t);
 	}
-	udpcapd_sock_drops_poll(s);
 	return 0;
 }
 
-int udpcapd_recvmmsg_run(struct udpcapd_thread *t)
+static int mmsg_run(struct udpcapd_thread *t, void *state)
 {
-	struct epoll_event *evs = NULL;
-	struct mmsg_bufs b;
+	struct mmsg_rx *m = state;
 	unsigned i, got;
-	int ep, r;
 
-	r = bufs_init(&b, t->d->config->receive.batch);
-	if (r < 0) {
-		udpcapd_thread_ready(t, r);
-		return r;
-	}
-	if (t->nsocks == 1) {
-		r = run_single(t, &b);
-		bufs_free(&b);
-		return r;
-	}
-	ep = epoll_create1(EPOLL_CLOEXEC);
-	evs = calloc(t->nsocks, sizeof(*evs));
-	if (ep < 0 || !evs) {
-		r = ep < 0 ? -errno : -ENOMEM;
-		udpcapd_thread_ready(t, r);
-		goto out;
-	}
-	for (i = 0; i < t->nsocks; i++) {
-		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &t->socks[i]};
-
-		if (epoll_ctl(ep, EPOLL_CTL_ADD, t->socks[i].fd, &ev) < 0) {
-			r = -errno;
-			udpcapd_thread_ready(t, r);
-			goto out;
-		}
-	}
-	udpcapd_thread_ready(t, 0);
+	if (m->ep < 0)
+		return run_single(t, &m->b);
 	while (!udpcapd_rx_stopping(t)) {
-		int n = epoll_wait(ep, evs, (int)t->nsocks, UDPCAPD_IDLE_MS);
+		int n = epoll_wait(m->ep, m->evs, (int)t->nsocks, UDPCAPD_IDLE_MS);
 
-		if (n < 0 && errno != EINTR) {
-			r = -errno;
-			goto out;
-		}
+		if (n < 0 && errno != EINTR)
+			return -errno;
 		if (n == 0)
 			for (i = 0; i < t->nsocks; i++)
 				udpcapd_sock_drops_poll(&t->socks[i]);
 		for (i = 0, got = 0; i < (unsigned)(n > 0 ? n : 0); i++)
-			got += drain(t, evs[i].data.ptr, &b);
-		if (got && got < b.batch)
+			got += drain(t, m->evs[i].data.ptr, &m->b);
+		if (got && got < m->b.batch)
 			coalesce(t);
 		udpcapd_rx_quiescent(t);
 	}
-	r = 0;
-out:
-	for (i = 0; i < t->nsocks; i++)
-		udpcapd_sock_drops_poll(&t->socks[i]);
-	if (ep >= 0)
-		close(ep);
-	free(evs);
-	bufs_free(&b);
-	return r;
+	return 0;
 }
+
+const struct udpcapd_backend udpcapd_backend_recvmmsg = {
+    .name = "recvmmsg",
+    .init = mmsg_init,
+    .run = mmsg_run,
+    .fini = mmsg_fini,
+};

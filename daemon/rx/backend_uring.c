@@ -20,7 +20,8 @@
 
 #include "udpcap-build.h"
 #include "log.h"
-#include "rx.h"
+#include "rx/backend.h"
+#include "rx/rx.h"
 #include "udpcapd.h"
 
 #if HAVE_IO_URING
@@ -75,8 +76,12 @@ static void recycle(struct uring_rx *u, unsigned bid, int offset)
 			      (unsigned short)bid, (int)u->mask, offset);
 }
 
-static void uring_free(struct uring_rx *u)
+static void uring_fini(void *state)
 {
+	struct uring_rx *u = state;
+
+	if (!u)
+		return;
 	if (u->ring_ok) {
 		if (u->br)
 			io_uring_unregister_buf_ring(&u->ring, BGID);
@@ -87,15 +92,15 @@ static void uring_free(struct uring_rx *u)
 	if (u->bufs)
 		munmap(u->bufs, u->buf_size * u->nbufs);
 	free(u->dirty);
+	free(u);
 }
 
-static int uring_init(struct uring_rx *u, struct udpcapd_thread *t)
+static int uring_setup(struct uring_rx *u, struct udpcapd_thread *t)
 {
 	struct io_uring_buf_reg reg;
 	unsigned i, want = t->d->config->receive.batch * 8;
 	int r;
 
-	memset(u, 0, sizeof(*u));
 	/* A power of two, at least 256 and at most 4096 buffers (68 KiB of address
 	 * space each, about a page of memory for an ordinary datagram). */
 	u->nbufs = 256;
@@ -145,6 +150,24 @@ static int uring_init(struct uring_rx *u, struct udpcapd_thread *t)
 
 	u->msgh.msg_namelen = sizeof(struct sockaddr_storage);
 	u->msgh.msg_controllen = UDPCAPD_CMSG_LEN;
+	for (i = 0; i < t->nsocks; i++)
+		t->socks[i].rearm = true;
+	return 0;
+}
+
+static int uring_init(struct udpcapd_thread *t, void **ret_state)
+{
+	struct uring_rx *u = calloc(1, sizeof(*u));
+	int r;
+
+	if (!u)
+		return -ENOMEM;
+	r = uring_setup(u, t);
+	if (r < 0) {
+		uring_fini(u);
+		return r;
+	}
+	*ret_state = u;
 	return 0;
 }
 
@@ -225,22 +248,13 @@ static void complete(struct uring_rx *u, struct udpcapd_thread *t, struct io_uri
 	recycle(u, bid, (*recycled)++);
 }
 
-int udpcapd_uring_run(struct udpcapd_thread *t)
+static int uring_run(struct udpcapd_thread *t, void *state)
 {
 	unsigned i, batch = t->d->config->receive.batch;
 	unsigned coalesce_us = t->d->config->receive.coalesce_us;
-	struct uring_rx u;
+	struct uring_rx *u = state;
 	bool busy = false;
 	int r;
-
-	r = uring_init(&u, t);
-	udpcapd_thread_ready(t, r);
-	if (r < 0) {
-		log_error("receiver %u: io_uring set-up failed: %s", t->idx, strerror(-r));
-		goto out;
-	}
-	for (i = 0; i < t->nsocks; i++)
-		t->socks[i].rearm = true;
 
 	while (!udpcapd_rx_stopping(t)) {
 		/*
@@ -258,15 +272,15 @@ int udpcapd_uring_run(struct udpcapd_thread *t)
 		uint64_t now = 0;
 
 		for (i = 0; i < t->nsocks; i++)
-			if (t->socks[i].rearm && (r = arm(&u, t, i)) < 0)
-				goto out;
-		r = io_uring_submit_and_wait_timeout(&u.ring, &cqe, busy && coalesce_us ? batch : 1,
+			if (t->socks[i].rearm && (r = arm(u, t, i)) < 0)
+				return r;
+		r = io_uring_submit_and_wait_timeout(&u->ring, &cqe, busy && coalesce_us ? batch : 1,
 						     &ts, NULL);
 		if (r < 0 && r != -ETIME && r != -EINTR) {
 			log_error("receiver %u: io_uring wait: %s", t->idx, strerror(-r));
-			goto out;
+			return r;
 		}
-		if (!io_uring_cq_ready(&u.ring)) {
+		if (!io_uring_cq_ready(&u->ring)) {
 			busy = false;
 			for (i = 0; i < t->nsocks; i++)
 				udpcapd_sock_drops_poll(&t->socks[i]);
@@ -274,9 +288,9 @@ int udpcapd_uring_run(struct udpcapd_thread *t)
 			continue;
 		}
 		busy = true;
-		io_uring_for_each_cqe(&u.ring, head, cqe)
+		io_uring_for_each_cqe(&u->ring, head, cqe)
 		{
-			complete(&u, t, cqe, &now, &recycled);
+			complete(u, t, cqe, &now, &recycled);
 			seen++;
 		}
 		/*
@@ -284,25 +298,20 @@ int udpcapd_uring_run(struct udpcapd_thread *t)
 		 * Not io_uring_buf_ring_cq_advance(): in 2.3 it bumps the tail
 		 * without a release barrier.
 		 */
-		io_uring_buf_ring_advance(u.br, recycled);
-		io_uring_cq_advance(&u.ring, seen);
+		io_uring_buf_ring_advance(u->br, recycled);
+		io_uring_cq_advance(&u->ring, seen);
 		for (i = 0; i < t->nsocks; i++) {
-			if (u.dirty[i]) {
-				u.dirty[i] = false;
+			if (u->dirty[i]) {
+				u->dirty[i] = false;
 				udpcapd_rx_publish(&t->socks[i]);
 			}
 		}
 		udpcapd_rx_quiescent(t);
 	}
-	r = 0;
-out:
-	for (i = 0; i < t->nsocks; i++)
-		udpcapd_sock_drops_poll(&t->socks[i]);
-	uring_free(&u);
-	return r;
+	return 0;
 }
 
-int udpcapd_uring_probe(char *why, size_t len)
+static int uring_probe(char *why, size_t len)
 {
 	struct io_uring ring;
 	struct io_uring_buf_reg reg;
@@ -338,18 +347,33 @@ int udpcapd_uring_probe(char *why, size_t len)
 	return r < 0 ? r : 0;
 }
 
+const struct udpcapd_backend udpcapd_backend_uring = {
+    .name = "io_uring",
+    .probe = uring_probe,
+    .init = uring_init,
+    .run = uring_run,
+    .fini = uring_fini,
+};
+
 #else /* !HAVE_IO_URING */
 
-int udpcapd_uring_probe(char *why, size_t len)
+static int uring_probe(char *why, size_t len)
 {
 	snprintf(why, len, "udpcapd was built without liburing");
 	return -EOPNOTSUPP;
 }
 
-int udpcapd_uring_run(struct udpcapd_thread *t)
+static int uring_init(struct udpcapd_thread *t, void **ret_state)
 {
 	(void)t;
+	(void)ret_state;
 	return -EOPNOTSUPP;
 }
+
+const struct udpcapd_backend udpcapd_backend_uring = {
+    .name = "io_uring",
+    .probe = uring_probe,
+    .init = uring_init,
+};
 
 #endif

@@ -3,7 +3,8 @@
  * Receiver threads. Thread t owns rings t, t + T, t + 2T, ... and every
  * listener's socket of those rings, so each ring has exactly one producer
  * and each counter cell one writer. Threads are optionally pinned to the
- * CPUs of [receive] cpus, round robin.
+ * CPUs of [receive] cpus, round robin. Each runs the configured backend
+ * (rx/backend.h) through its init, run and fini.
  */
 #include <errno.h>
 #include <sched.h>
@@ -15,10 +16,32 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "rx/backend.h"
+#include "rx/rx.h"
 #include "rx/tap.h"
 #include "udpcapd.h"
 
-void udpcapd_thread_ready(struct udpcapd_thread *t, int err)
+static const struct udpcapd_backend *backend(const struct udpcapd *d)
+{
+	return d->config->receive.backend == UDPCAP_BACKEND_IO_URING ? &udpcapd_backend_uring
+								      : &udpcapd_backend_recvmmsg;
+}
+
+int udpcapd_backend_probe(struct udpcapd *d)
+{
+	const struct udpcapd_backend *b = backend(d);
+	char why[256];
+	int r;
+
+	if (!b->probe || (r = b->probe(why, sizeof(why))) >= 0)
+		return 0;
+	log_error("backend = %s is not usable here: %s; use backend = %s", b->name, why,
+		  udpcapd_backend_recvmmsg.name);
+	return r;
+}
+
+/* Set-up done (0) or failed (-errno): what wait_ready() waits for. */
+static void thread_ready(struct udpcapd_thread *t, int err)
 {
 	/* release: pairs with the acquire in wait_ready() */
 	__atomic_store_n(&t->init, err < 0 ? err : 1, __ATOMIC_RELEASE);
@@ -44,7 +67,10 @@ static int wait_ready(struct udpcapd *d)
 static void *receiver_main(void *arg)
 {
 	struct udpcapd_thread *t = arg;
+	const struct udpcapd_backend *b = backend(t->d);
+	void *state = NULL;
 	char name[16];
+	unsigned i;
 	int r;
 
 	snprintf(name, sizeof(name), "udpcapd-rx%u", t->idx);
@@ -59,12 +85,17 @@ static void *receiver_main(void *arg)
 			log_warning("receiver %u: cannot pin to CPU %d: %s", t->idx, t->cpu,
 				    strerror(r));
 	}
-	if (t->d->config->receive.backend == UDPCAP_BACKEND_IO_URING)
-		r = udpcapd_uring_run(t);
-	else
-		r = udpcapd_recvmmsg_run(t);
-	if (!__atomic_load_n(&t->init, __ATOMIC_ACQUIRE))
-		udpcapd_thread_ready(t, r < 0 ? r : -EIO);
+	r = b->init(t, &state);
+	if (r < 0)
+		log_error("receiver %u: %s set-up failed: %s", t->idx, b->name, strerror(-r));
+	thread_ready(t, r);
+	if (r >= 0)
+		r = b->run(t, state);
+	/* what the sockets dropped since the last datagram */
+	for (i = 0; i < t->nsocks; i++)
+		udpcapd_sock_drops_poll(&t->socks[i]);
+	if (b->fini)
+		b->fini(state);
 	if (r < 0) {
 		t->error = r;
 		log_error("receiver %u stopped: %s", t->idx, strerror(-r));
@@ -149,8 +180,7 @@ int udpcapd_threads_start(struct udpcapd *d)
 		log_error("receiver set-up failed: %s", strerror(-r));
 		return r;
 	}
-	log_info("%u receiver threads, backend %s, batch %u", d->nthreads,
-		 cfg->receive.backend == UDPCAP_BACKEND_IO_URING ? "io_uring" : "recvmmsg",
+	log_info("%u receiver threads, backend %s, batch %u", d->nthreads, backend(d)->name,
 		 cfg->receive.batch);
 	return 0;
 }

@@ -46,6 +46,14 @@ static inline void udpcapd_rx_cmsg(const struct cmsghdr *c, struct udpcapd_rx_me
 	}
 }
 
+/*
+ * sock_drops.c: fold the kernel's drop count of @s into its cell (owner
+ * thread only, inside udpcapd_cell_write_begin/end). _poll() reads it with
+ * SO_MEMINFO and brackets the update itself.
+ */
+void udpcapd_sock_drops_update(struct udpcapd_sock *s, uint32_t sk_drops);
+void udpcapd_sock_drops_poll(struct udpcapd_sock *s);
+
 static inline bool udpcapd_rx_allowed(const struct udpcapd_filter *f, const struct sockaddr *src)
 {
 	size_t i;
