@@ -148,15 +148,8 @@ def run_bare(h, bare, pcap, packets, rate, coalesce_us=0):
 
 def run_daemon(h, backend, threads, pcap, packets, rate, dedup_us=0, udpcapd=None, rings=2,
                groups=""):
-    if udpcapd:
-        saved, h.UDPCAPD = h.UDPCAPD, udpcapd
-        try:
-            return run_daemon(h, backend, threads, pcap, packets, rate, dedup_us, None, rings,
-                              groups)
-        finally:
-            h.UDPCAPD = saved
     d = h.Daemon([("vx", "127.0.0.1", "vxlan", ())], rings=rings, backend=backend,
-                 ring_size="64M", rcvbuf="16M", threads=threads,
+                 ring_size="64M", rcvbuf="16M", threads=threads, udpcapd=udpcapd,
                  extra=(f"[dedup]\nwindow_us = {dedup_us}\n" if dedup_us else "") +
                  groups).start()
     dumps = []
@@ -346,8 +339,6 @@ def main():
     build = os.path.abspath(a.build)
     os.environ["UDPCAP_BUILD_ROOT"] = build
     import harness as h  # after UDPCAP_BUILD_ROOT is set
-    h.UDPCAPD = os.path.join(build, "daemon", "udpcapd")
-    h.UDPCAPCTL = os.path.join(build, "tools", "udpcapctl")
     bare = os.path.join(build, "bench", "bare_recv")
     tmp = tempfile.mkdtemp(prefix="udpcap-bench-")
     atexit.register(shutil.rmtree, tmp, ignore_errors=True)

@@ -59,7 +59,7 @@ try:
     while replay.poll() is None:
         time.sleep(min(args.interval, max(0.5, seconds + 1 - (time.monotonic() - start))))
         if d.proc.poll() is not None:
-            sys.exit(f"soak: udpcapd died:\n{d.log()}")
+            sys.exit(f"soak: udpcapd died:\n{d.read_log()}")
         s = d.stats()
         t = s["totals"]
         drops = sum(t["drops"].values())

@@ -89,8 +89,6 @@ def main():
     os.environ.setdefault("UDPCAP_PCAP_DIR", os.path.join(HERE, "..", "..", "shared", "pcaps"))
     import harness as h  # after UDPCAP_BUILD_ROOT is set
     from ringwatch import rings, wait_consumers
-    h.UDPCAPD = os.path.join(build, "daemon", "udpcapd")
-    h.UDPCAPCTL = os.path.join(build, "tools", "udpcapctl")
     pcap = a.pcap if os.path.isabs(a.pcap) else os.path.join(h.pcap_dir(), a.pcap)
     env = dict(os.environ, ZEEK_PLUGIN_PATH=os.path.abspath(a.plugin_dir),
                LD_LIBRARY_PATH=os.path.join(build, "lib"))

@@ -44,8 +44,8 @@ class Notify:
 
 def main():
     d = h.Daemon(listener('127.0.0.2/32', '1'))
-    notify = Notify(os.path.join(d.dir, 'notify.sock'))
-    d.extra_env = {'NOTIFY_SOCKET': os.path.join(d.dir, 'notify.sock'), 'WATCHDOG_USEC': '200000'}
+    notify = Notify(os.path.join(d.tmp, 'notify.sock'))
+    d.extra_env = {'NOTIFY_SOCKET': os.path.join(d.tmp, 'notify.sock'), 'WATCHDOG_USEC': '200000'}
     try:
         d.start()
         notify.wait('READY=1')

@@ -39,7 +39,7 @@ def main():
         os.mkdir(d.ring_dir, 0o750)
         os.chown(d.ring_dir, owner.pw_uid, group.gr_gid)
         d.start()
-        for name in ('w-0', 'w-1', 'w-0.wake', 'w-1.wake'):
+        for name in ('worker-0', 'worker-1', 'worker-0.wake', 'worker-1.wake'):
             st = os.stat(os.path.join(d.ring_dir, name))
             h.eq(st.st_gid, group.gr_gid, name + ': group is the directory\'s')
             h.eq(stat.S_IMODE(st.st_mode), 0o660, name + ': mode')
@@ -48,7 +48,7 @@ def main():
         st = d.wait_accounted(s.sent)
         h.eq(st['total.delivered'], 30, 'delivered')
         got = 0
-        for ring in ('w-0', 'w-1'):
+        for ring in ('worker-0', 'worker-1'):
             p = subprocess.run(['setpriv', '--reuid=%d' % READER_UID, '--regid=%d' % READER_UID,
                                 '--groups=%d' % group.gr_gid, h.RING_READER, d.ring_dir, ring,
                                 '1000', '300'], capture_output=True, text=True, timeout=60)

@@ -25,7 +25,7 @@ def free_port():
 
 
 def ring_inodes(d):
-    return {n: os.stat(os.path.join(d.ring_dir, n)).st_ino for n in ('w-0', 'w-1')}
+    return {n: os.stat(os.path.join(d.ring_dir, n)).st_ino for n in ('worker-0', 'worker-1')}
 
 
 def second(conf):
@@ -80,7 +80,7 @@ def main():
 
         h.eq(ring_inodes(d), inodes, 'the first daemon\'s ring files are still the same files')
         st = books(d, s, 0, 200, 'after the second daemons')
-        recs = d.read_ring('w-0') + d.read_ring('w-1')
+        recs = d.read_ring('worker-0') + d.read_ring('worker-1')
         h.eq(len(recs), st['total.delivered'], 'records read back from the first daemon\'s rings')
         h.check('error' not in d.read_log().lower(), 'the first daemon logged an error:\n' + d.read_log())
 
@@ -90,7 +90,7 @@ def main():
         books(d, s, s.sent, 20, 'after a restart')
         d.proc.send_signal(signal.SIGKILL)
         d.proc.wait()
-        d.log.close()
+        d.logf.close()
         d.start()
         books(d, s, s.sent, 20, 'after SIGKILL and a restart')
         h.eq(d.stop(), 0, 'final exit status')

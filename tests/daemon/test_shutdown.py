@@ -42,13 +42,13 @@ def main():
         s.send(d.ports['vx'], [h.vxlan(3, f) for f in frames])
         st = d.wait_accounted(s.sent)
         # A consumer attached during shutdown drains what is left, then sees EOF.
-        reader = subprocess.Popen([h.RING_READER, d.ring_dir, 'w-0', '1000000', '5000'],
+        reader = subprocess.Popen([h.RING_READER, d.ring_dir, 'worker-0', '1000000', '5000'],
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         h.eq(reader.stderr.readline(), 'ATTACHED\n', 'consumer attached before SIGTERM')
         rc = d.stop(signal.SIGTERM)
         out, _ = reader.communicate(timeout=60)
         h.eq(rc, 0, 'SIGTERM exit status')
-        h.eq(out.splitlines()[-1], 'END %d' % st['ring.w-0.delivered'], 'consumer drained the ring')
+        h.eq(out.splitlines()[-1], 'END %d' % st['ring.worker-0.delivered'], 'consumer drained the ring')
         h.eq(sorted(os.listdir(d.ring_dir)), [], 'rings removed after SIGTERM')
         h.check('SIGTERM' in d.read_log() or 'Terminated' in d.read_log(), 'stop logged')
 
@@ -56,14 +56,14 @@ def main():
         d.start()
         d.proc.send_signal(signal.SIGKILL)
         d.proc.wait()
-        h.eq(sorted(f for f in os.listdir(d.ring_dir) if not f.endswith('.wake')), ['w-0', 'w-1'],
+        h.eq(sorted(f for f in os.listdir(d.ring_dir) if not f.endswith('.wake')), ['worker-0', 'worker-1'],
              'stale rings after SIGKILL')
-        d.log.close()
+        d.logf.close()
         d.start()
         s.send(d.ports['vx'], [h.vxlan(3, f) for f in frames[:5]])
         st = d.wait_accounted(5)
         h.eq(st['total.delivered'], 5, 'delivered by the replacing daemon')
-        recs = d.read_ring('w-0') + d.read_ring('w-1')
+        recs = d.read_ring('worker-0') + d.read_ring('worker-1')
         h.eq(len(recs), 5, 'records in the new rings')
 
         # A taken port: start-up fails cleanly, naming the listener.

@@ -35,7 +35,7 @@ def main():
         d.start(prefix=NO_CAPS)
         log = d.read_log()
         h.check('sysctl -w net.core.rmem_max=%d' % want in log, 'rcvbuf warning:\n' + log)
-        st = d.stats()
+        st = d.stats_line()
         h.check(st['steering'] in ('cbpf', 'kernel'), 'steering without CAP_BPF: ' + st['steering'])
         h.check('steering %s (' % st['steering'] in log, 'steering mode and reason logged:\n' + log)
         s = h.Sender(socket.AF_INET)
@@ -48,7 +48,7 @@ def main():
 
     d = h.Daemon('[listener vx]\nlisten = 127.0.0.1:0\n')
     d.write_config('[listener vx]\nlisten = 127.0.0.1:0\n',
-                   head=d.head.replace('name = w-%d', 'name = w-%d\ngroup = no-such-group-udpcap'))
+                   head=d.head.replace('name = worker-%d', 'name = worker-%d\ngroup = no-such-group-udpcap'))
     try:
         p = subprocess.run([h.UDPCAPD, '-c', d.conf], capture_output=True, text=True, timeout=60)
         h.eq(p.returncode, 1, 'status with a missing ring group')

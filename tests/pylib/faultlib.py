@@ -7,7 +7,6 @@ decap and a deliberately slow consumer), and process resource probes."""
 import os
 import random
 import socket
-import struct
 import subprocess
 import sys
 import time
@@ -15,14 +14,7 @@ import time
 from harness import (Daemon, Dump, SANITIZED, BUILD, UDPCAPCTL, UDPCAPD, fail, log, replay,  # noqa: E402,F401
                      skip, wait_until, read_pcap, eth_ipv4_udp, require_binaries, write_pcap,
                      vxlan)
-
-
-def inner_frame(i, payload_len=64, sport=None):
-    """A distinct, valid inner Ethernet/IPv4/UDP frame; i is in the payload."""
-    sport = sport if sport is not None else 1024 + (i % 50000)
-    payload = struct.pack("!Q", i) + bytes(max(0, payload_len - 8))
-    return eth_ipv4_udp("10.0.%d.%d" % ((i >> 8) & 255, i & 255), "10.1.0.1", sport, 53,
-                        payload)
+from udpcap_packets import inner_frame  # noqa: F401 (re-exported)
 
 
 def write_pcap_frames(path, n):

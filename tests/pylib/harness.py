@@ -1,34 +1,29 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""Helpers for the traffic tests (not a test): the real udpcapd on ephemeral
-loopback ports with a generated config, udpcapctl replay and dump, pcap files
+"""Helpers for the traffic tests (not a test): the real udpcapd
+(udpcap_daemon.Daemon, re-exported), udpcapctl replay and dump, pcap files
 read and written with the standard library, tshark/tcpdump as independent
 readers of what dump wrote."""
 
-import atexit
 import json
-import select
 import os
 import re
-import shutil
 import signal
 import socket
 import struct
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
-from udpcap_packets import checksum, eth_ipv4_udp, ether, geneve, ipv4_udp, vxlan  # noqa: E402,F401 (re-exported)
-from udpcap_procs import stop_process  # noqa: E402
+from udpcap_daemon import (BUILD, SANITIZED, UDPCAPCTL, UDPCAPD, Daemon, _children,  # noqa: F401
+                           fmt_addr)
+from udpcap_packets import (checksum, eth_ipv4_udp, ether, geneve, inner_frame,  # noqa: F401
+                            ipv4_udp, vxlan)
+from udpcap_procs import stop_process
 
 MAX_PAYLOAD = 65535  # udpcapd receives every datagram whole, up to the largest UDP payload
-BUILD = os.environ.get("UDPCAP_BUILD_ROOT", "")
 SOURCE = os.environ.get("UDPCAP_SOURCE_ROOT", "")
 PCAPS = os.environ.get("UDPCAP_PCAP_DIR", "")
-SANITIZED = os.environ.get("UDPCAP_SANITIZED", "0") == "1"
-UDPCAPD = os.path.join(BUILD, "daemon", "udpcapd")
-UDPCAPCTL = os.path.join(BUILD, "tools", "udpcapctl")
 
 SKIP = 77
 LINKTYPE_EN10MB = 1
@@ -210,156 +205,6 @@ def free_udp_port(family=socket.AF_INET):
     with socket.socket(family, socket.SOCK_DGRAM) as s:
         s.bind((host, 0))
         return s.getsockname()[1]
-
-
-def fmt_addr(host, port):
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-
-
-class Daemon:
-    """udpcapd with a generated config in a private temp dir.
-
-    listeners: [(name, host, encap, extra_lines)], host 127.0.0.1 or ::1; each
-    listens on port 0 and the daemon's --ready-fd report says which port it got."""
-
-    def __init__(self, listeners, rings=2, backend="recvmmsg", ring_size="4M",
-                 steering="auto", rcvbuf="8M", extra="", threads=0):
-        self.tmp = tempfile.mkdtemp(prefix="udpcap-traffic-")
-        # rings in shared memory as in production (a disk-backed file would add page
-        # write-back to every packet); a private directory per daemon
-        shm = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
-        self.shm_dir = tempfile.mkdtemp(prefix="udpcap-traffic-", dir=shm) if shm else None
-        if self.shm_dir:
-            _shm_dirs.append(self.shm_dir)
-        self.ring_dir = os.path.join(self.shm_dir or self.tmp, "rings")
-        self.control = os.path.join(self.tmp, "control.sock")
-        self.conf = os.path.join(self.tmp, "udpcapd.conf")
-        self.log_path = os.path.join(self.tmp, "udpcapd.log")
-        self.spec = listeners
-        self.rings = rings
-        self.backend = backend
-        self.ring_size = ring_size
-        self.steering = steering
-        self.rcvbuf = rcvbuf
-        self.extra = extra
-        self.threads = threads
-        self.proc = None
-        self.ports = {}
-
-    def ring_names(self):
-        return [f"worker-{i}" for i in range(self.rings)]
-
-    def addr(self, name):
-        host = [l[1] for l in self.spec if l[0] == name][0]
-        return fmt_addr(host, self.ports[name])
-
-    def write_config(self):
-        lines = [
-            "[rings]", f"count = {self.rings}", f"size = {self.ring_size}",
-            f"dir = {self.ring_dir}", "name = worker-%d", "",
-            "[receive]", f"backend = {self.backend}", "batch = 64",
-            f"rcvbuf = {self.rcvbuf}", f"threads = {self.threads}", "",
-            "[steering]", f"mode = {self.steering}", "hash = 5-tuple", "",
-        ]
-        # port 0: the kernel picks a free port; --ready-fd tells which
-        for name, host, encap, extra in self.spec:
-            lines += [f"[listener {name}]", f"listen = {fmt_addr(host, 0)}",
-                      f"encap = {encap}"] + (["dlt = en10mb"] if encap == "raw" else []) + \
-                list(extra) + [""]
-        lines += ["[control]", f"socket = {self.control}", "",
-                  "[metrics]", "listen =", ""]
-        if self.extra:
-            lines.append(self.extra)
-        with open(self.conf, "w") as f:
-            f.write("\n".join(lines) + "\n")
-
-    def start(self, timeout=30, prefix=()):
-        """Start udpcapd (after PREFIX, e.g. setpriv); its --ready-fd report gives
-        the bound ports."""
-        self.write_config()
-        rfd, wfd = os.pipe()
-        self.logf = open(self.log_path, "w")
-        self.proc = subprocess.Popen(list(prefix) + [UDPCAPD, "-c", self.conf, "--ready-fd",
-                                                     str(wfd)],
-                                     stdout=self.logf, stderr=subprocess.STDOUT,
-                                     pass_fds=(wfd,))
-        _children.append(self.proc)
-        os.close(wfd)
-        deadline = time.monotonic() + timeout * (3 if SANITIZED else 1)
-        buf = b""
-        try:
-            while b"READY\n" not in buf:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    self.stop()
-                    fail(f"udpcapd not ready within {timeout} s:\n{self.log()}")
-                ready, _, _ = select.select([rfd], [], [], min(left, 0.5))
-                if ready:
-                    chunk = os.read(rfd, 4096)
-                    if not chunk:
-                        self.stop()
-                        fail(f"udpcapd did not start:\n{self.log()}")
-                    buf += chunk
-        finally:
-            os.close(rfd)
-        for line in buf.decode().splitlines():
-            f = line.split()
-            if len(f) == 3 and f[0] == "listener":
-                self.ports[f[1]] = int(f[2].rsplit(":", 1)[1])
-        missing = [n for n, *_ in self.spec if n not in self.ports]
-        if missing:
-            fail(f"udpcapd's ready report names no port for {missing}: {buf!r}")
-        return self
-
-    def log(self):
-        try:
-            with open(self.log_path) as f:
-                return f.read()
-        except OSError:
-            return ""
-
-    def stats(self):
-        """The daemon's counters (udpcapctl stats --json), or None if unavailable."""
-        r = subprocess.run([UDPCAPCTL, "stats", "--json", "--socket", self.control],
-                           capture_output=True, text=True, timeout=30)
-        if r.returncode != 0:
-            return None
-        try:
-            return json.loads(r.stdout)
-        except ValueError:
-            return None
-
-    def alive(self):
-        return self.proc is not None and self.proc.poll() is None
-
-    def stop(self):
-        if self.proc and stop_process(self.proc) is None:
-            fail(f"udpcapd ignored SIGTERM for 30 s:\n{self.log()}")
-        rc = self.proc.returncode if self.proc else 0
-        self.proc = None
-        return rc
-
-    def cleanup(self):
-        self.stop()
-        shutil.rmtree(self.tmp, ignore_errors=True)
-        if self.shm_dir:
-            shutil.rmtree(self.shm_dir, ignore_errors=True)
-
-
-_children = []
-_shm_dirs = []
-
-
-@atexit.register
-def _kill_children():
-    """A failed test must not leave dumps waiting for a ring that is gone, nor
-    ring directories in /dev/shm (also when a caller removed only Daemon.tmp)."""
-    for p in _children:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-    for d in _shm_dirs:
-        shutil.rmtree(d, ignore_errors=True)
 
 
 class Dump:

@@ -1,67 +1,23 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""Helpers for the live obs tests (not a test): the real udpcapd (through
-tests/pylib/harness.py) with the metrics endpoint on, handcrafted VXLAN
-datagrams, and readers of the three views of the counters: udpcapctl stats
---json, the udpcapctl table and the Prometheus page."""
+"""Helpers for the live obs tests (not a test): the real udpcapd
+(udpcap_daemon.Daemon, with metrics=True for the Prometheus endpoint),
+handcrafted VXLAN datagrams, and readers of the three views of the
+counters: udpcapctl stats --json, the udpcapctl table and the Prometheus
+page."""
 
 import json
 import shutil
-import os
 import re
 import socket
-import struct
 import subprocess
-import sys
 import tempfile
-import urllib.request
 
-import harness  # noqa: E402  (the project's daemon/traffic helpers)
-from harness import UDPCAPCTL, fail, log, skip  # noqa: E402,F401
+import harness
+from harness import UDPCAPCTL, fail, log, skip  # noqa: F401
+from udpcap_daemon import Daemon  # noqa: F401 (re-exported)
+from udpcap_packets import inner_frame, vxlan  # noqa: F401 (re-exported)
 
 REASONS_CORE = ["socket", "not_allowed", "vni_filtered", "truncated", "ring_full"]
-
-
-def free_tcp_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Daemon(harness.Daemon):
-    """harness.Daemon with [metrics] listen on a free loopback port."""
-
-    def write_config(self):
-        super().write_config()
-        self.metrics_port = free_tcp_port()
-        with open(self.conf) as f:
-            text = f.read()
-        listen = f"listen = 127.0.0.1:{self.metrics_port}"
-        # replace the harness's [metrics] section if it writes one, else add ours
-        text, n = re.subn(r"^\[metrics\]\n(?:listen *=.*\n)?", f"[metrics]\n{listen}\n", text,
-                          flags=re.M)
-        if n == 0:
-            text += f"\n[metrics]\n{listen}\n"
-        with open(self.conf, "w") as f:
-            f.write(text)
-
-    def port(self, name):
-        return self.ports[name]
-
-    def scrape(self, path="/metrics"):
-        url = f"http://127.0.0.1:{self.metrics_port}{path}"
-        with urllib.request.urlopen(url, timeout=30) as r:
-            return r.status, r.headers.get("Content-Type"), r.read().decode()
-
-
-def vxlan(vni, inner, flags=0x08):
-    return struct.pack("!B3xI", flags, vni << 8) + inner
-
-
-def inner_frame(i, size):
-    """An Ethernet/IPv4/UDP frame of SIZE bytes, flow varied by I."""
-    payload = bytes((i + k) & 0xff for k in range(max(0, size - 42)))
-    return harness.eth_ipv4_udp(f"10.1.{i % 200}.{1 + i % 250}", "10.2.0.1",
-                                1024 + i % 50000, 80, payload)
 
 
 def send(port, datagrams, host="127.0.0.1"):

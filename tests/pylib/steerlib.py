@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""Helpers for the daemon-level steering tests: run udpcapd (optionally in a
-network namespace or under setpriv), consume its rings with `udpcapctl dump`,
-read the pcaps and check that every inner flow landed in exactly one ring."""
+"""Helpers for the daemon-level steering tests: a config of their own for
+udpcap_daemon.Daemon (which runs it in a network namespace or under
+setpriv), consume its rings with `udpcapctl dump`, read the pcaps and check
+that every inner flow landed in exactly one ring."""
 
 import os
 import select
@@ -85,71 +86,6 @@ level = info
         f.write(text)
     os.chmod(path, 0o644)
     return path, ringdir
-
-
-class Daemon:
-    """udpcapd with --ready-fd; prefix runs it inside `ip netns exec` or setpriv."""
-
-    def __init__(self, udpcapd, conf, log_path, prefix=()):
-        r, w = os.pipe()
-        self.log_path = log_path
-        self.log = open(log_path, "w")
-        self.proc = subprocess.Popen(
-            list(prefix) + [udpcapd, "-c", conf, "--ready-fd", str(w)],
-            stdout=self.log, stderr=subprocess.STDOUT, pass_fds=(w,))
-        os.close(w)
-        self.listeners = {}
-        self.rings = []
-        buf = b""
-        deadline = time.monotonic() + 30
-        while b"READY\n" not in buf and time.monotonic() < deadline:
-            ready, _, _ = select.select([r], [], [], 0.5)
-            if ready:
-                chunk = os.read(r, 4096)
-                if not chunk:
-                    break
-                buf += chunk
-            elif self.proc.poll() is not None:
-                break
-        os.close(r)
-        if b"READY\n" not in buf:
-            self.stop()
-            raise RuntimeError("udpcapd did not become ready:\n" + self.log_text())
-        for line in buf.decode().splitlines():
-            f = line.split()
-            if f[0] == "listener":
-                self.listeners[f[1]] = f[2]
-            elif f[0] == "ring":
-                self.rings.append(f[1])
-
-    def log_text(self):
-        if not self.log.closed:
-            self.log.flush()
-        with open(self.log_path) as f:
-            return f.read()
-
-    def steering(self):
-        """The mode the daemon logged for its listener."""
-        for line in self.log_text().splitlines():
-            if "steering " in line and "listener" in line:
-                return line.split("steering ", 1)[1].split()[0]
-        return None
-
-    def final_stats(self):
-        """key=value pairs of the stats line udpcapd logs when it stops."""
-        stats = {}
-        for line in self.log_text().splitlines():
-            if " stats " in line and "total.received=" in line:
-                for field in line.split(" stats ", 1)[1].split():
-                    k, _, v = field.partition("=")
-                    stats[k] = int(v) if v.isdigit() else v
-        return stats
-
-    def stop(self):
-        if self.proc.poll() is None:
-            stop_process(self.proc, signal.SIGTERM, 20)
-        self.log.close()
-        return self.proc.returncode
 
 
 class Dumpers:

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Hand-built packets for the Python tests (not a test): inner
 Ethernet/IPv4/UDP frames and the VXLAN and GENEVE headers udpcapd strips.
-One copy for every harness (tests/system/traffic, tests/daemon, tests/system/faults)."""
+One copy for every suite."""
 
 import socket
 import struct
@@ -35,6 +35,14 @@ def ether(packet, ethertype=0x0800, smac=SMAC, dmac=DMAC):
 def eth_ipv4_udp(src, dst, sport, dport, payload, smac=SMAC, dmac=DMAC):
     """An Ethernet/IPv4/UDP frame."""
     return ether(ipv4_udp(src, dst, sport, dport, payload), smac=smac, dmac=dmac)
+
+
+def inner_frame(i, size=110, sport=None):
+    """A valid Ethernet/IPv4/UDP frame of SIZE bytes (at least 50) in flow I:
+    the source address and port vary with I, and the payload starts with I."""
+    payload = struct.pack("!Q", i) + bytes((i + k) & 0xff for k in range(size - 50))
+    return eth_ipv4_udp("10.0.%d.%d" % (i // 250 % 250, i % 250 + 1), "10.9.0.1",
+                        1024 + i % 50000 if sport is None else sport, 80, payload)
 
 
 def vxlan(vni, frame, flags=0x08):

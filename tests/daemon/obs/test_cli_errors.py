@@ -59,7 +59,7 @@ def not_running(tmp):
 
 
 def with_daemon(tmp):
-    d = L.Daemon([("vx", "127.0.0.1", "vxlan", [])], rings=2, ring_size="256K")
+    d = L.Daemon([("vx", "127.0.0.1", "vxlan", [])], rings=2, ring_size="256K", metrics=True)
     try:
         d.start()
         expect(["stats", "--ring", "nope", "-s", d.control], 5, stderr_has="nope")

@@ -18,7 +18,7 @@ import obs_live as L  # noqa: E402
 
 def main():
     L.harness.require_binaries()
-    d = L.Daemon([("vx", "127.0.0.1", "vxlan", [])], rings=11, ring_size="256K")
+    d = L.Daemon([("vx", "127.0.0.1", "vxlan", [])], rings=11, ring_size="256K", metrics=True)
     dump = None
     try:
         d.start()

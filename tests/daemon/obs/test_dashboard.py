@@ -75,7 +75,7 @@ def main():
     qs = queries(dash)
     if not qs:
         fail("the dashboard has no queries")
-    d = Daemon([("vx", "127.0.0.1", "vxlan", [])], rings=2,
+    d = Daemon([("vx", "127.0.0.1", "vxlan", [])], rings=2, metrics=True,
                extra="[dedup]\nwindow_us = 1000\n").start()
     try:
         obs_live.send(d.port("vx"), [vxlan(7, inner_frame(i, 100)) for i in range(50)])

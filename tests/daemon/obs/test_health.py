@@ -61,7 +61,7 @@ def alive(d):
 
 
 def consumers():
-    d = Daemon([("vx", "127.0.0.1", "vxlan", [])], rings=2, ring_size="1M",
+    d = Daemon([("vx", "127.0.0.1", "vxlan", [])], rings=2, ring_size="1M", metrics=True,
                extra="[health]\nrequire_consumers = yes\n").start()
     try:
         alive(d)
@@ -90,7 +90,7 @@ def consumers():
 
 
 def dropping():
-    d = Daemon([("vx", "127.0.0.1", "vxlan", [])], rings=1, ring_size="64K",
+    d = Daemon([("vx", "127.0.0.1", "vxlan", [])], rings=1, ring_size="64K", metrics=True,
                extra="[health]\nmax_dropping_ms = 300\n").start()
     try:
         wait_status(d, "/readyz", 200, "no consumer required, nothing dropped")

@@ -267,7 +267,7 @@ def main():
     L.harness.require_binaries()
     d = L.Daemon([("vx", "127.0.0.1", "vxlan", ["vni = 100-199"]),
                   ("deny", "127.0.0.1", "vxlan", ["allow = 10.0.0.0/8"])],
-                 rings=2, ring_size="256K")
+                 rings=2, ring_size="256K", metrics=True)
     try:
         d.start()
         sent = send_traffic(d)
@@ -283,7 +283,7 @@ def main():
         check_consumer(d, s)
         rc = d.stop()
         if rc != 0:
-            L.fail(f"udpcapd exited {rc}:\n{d.log()}")
+            L.fail(f"udpcapd exited {rc}:\n{d.read_log()}")
         if os.path.exists(d.control):
             L.fail("the control socket is still there after the daemon stopped")
     finally:

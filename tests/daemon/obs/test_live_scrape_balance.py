@@ -95,7 +95,7 @@ def main():
     L.harness.require_binaries()
     d = L.Daemon([("vx", "127.0.0.1", "vxlan", ["vni = 100-199"]),
                   ("deny", "127.0.0.1", "vxlan", ["allow = 10.0.0.0/8"])],
-                 rings=2, ring_size="4M")
+                 rings=2, ring_size="4M", metrics=True)
     stop = threading.Event()
     errors, scrapes = [], {"metrics": 0, "control": 0}
     dump = None

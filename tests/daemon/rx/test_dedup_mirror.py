@@ -23,6 +23,7 @@ import sys
 import time
 
 import steerlib
+from udpcap_daemon import Daemon
 
 CONNECTIONS = 20
 PORT = 8080
@@ -175,7 +176,8 @@ def run(window_us, udpcapd, udpcapctl, tmp):
     conf, ringdir = steerlib.config(tmp, name, "auto", "0.0.0.0:4789")
     with open(conf, "a") as f:
         f.write(f"[dedup]\nwindow_us = {window_us}\n")
-    d = steerlib.Daemon(udpcapd, conf, tmp(f"{name}.log"), prefix=["ip", "netns", "exec", NS_D])
+    d = Daemon(config=conf, log_path=tmp(f"{name}.log"), prefix=["ip", "netns", "exec", NS_D],
+               udpcapd=udpcapd).start()
     try:
         dumpers = steerlib.Dumpers(udpcapctl, ringdir, d.rings, tmp.path, name)
         cap = Capture(tmp(f"{name}-c0.pcap"))

@@ -38,10 +38,10 @@ def main():
         h.eq(st['listener.any.delivered'], 200, 'IPv4 and IPv6 senders delivered on [::]')
         h.eq(st['listener.ten.drop.not_allowed'], 7, 'IPv4 sender outside an IPv4 allow-list')
         h.accounting(st)
-        r0, r1 = d.read_ring('w-0'), d.read_ring('w-1')
+        r0, r1 = d.read_ring('worker-0'), d.read_ring('worker-1')
         vnis = sorted(r['vxlan_vni'] for r in r0 + r1)
         h.eq(vnis, [4] * 100 + [6] * 100, 'records of both families in the rings')
-        for name, recs in (('w-0', r0), ('w-1', r1)):
+        for name, recs in (('worker-0', r0), ('worker-1', r1)):
             h.eq({r['vxlan_vni'] for r in recs}, {4, 6},
                  'ring %s holds flows of both families (steering by the inner flow)' % name)
         h.eq(d.stop(), 0, 'exit status')

@@ -62,7 +62,7 @@ def main():
                 d.write_config(cfg('127.0.0.0/8' if i % 2 else '192.0.2.0/24'))
                 d.proc.send_signal(signal.SIGHUP)
                 time.sleep(0.05)
-                st = d.stats()
+                st = d.stats_line()
                 snapshots += 1
                 h.accounting(st)
                 for name in ('a', 'b'):

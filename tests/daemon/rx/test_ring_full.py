@@ -12,12 +12,12 @@ import daemonlib as h  # noqa: E402
 
 
 def main():
-    d = h.Daemon('[listener vx]\nlisten = 127.0.0.1:0\nencap = vxlan\n', rings=1, size='64K')
+    d = h.Daemon('[listener vx]\nlisten = 127.0.0.1:0\nencap = vxlan\n', rings=1, ring_size='64K')
     try:
         d.start()
         s = h.Sender(socket.AF_INET)
         n = 1500
-        frames = [h.inner_frame(i, size=200) for i in range(n)]
+        frames = [h.inner_frame(i, size=246) for i in range(n)]
         s.send(d.ports['vx'], [h.vxlan(1, f) for f in frames])
         st = d.wait_accounted(s.sent)
         h.eq(st['total.drop.socket'], 0, 'socket drops')
@@ -27,9 +27,9 @@ def main():
         delivered = st['total.delivered']
         h.check(full > 0, 'a 64K ring must overflow with %d x 260 B records' % n)
         h.eq(delivered + full, n, 'sent == delivered + ring_full')
-        h.eq(st['ring.w-0.full'], full, "ring header's full count")
-        h.eq(st['ring.w-0.written'], delivered, "ring header's written count")
-        recs = d.read_ring('w-0')
+        h.eq(st['ring.worker-0.full'], full, "ring header's full count")
+        h.eq(st['ring.worker-0.written'], delivered, "ring header's written count")
+        recs = d.read_ring('worker-0')
         h.eq(len(recs), delivered, 'records a late consumer reads')
         # The ring keeps the oldest records: the first `delivered` frames, in order.
         h.eq([r['data'] for r in recs], frames[:delivered], 'records in order, intact')

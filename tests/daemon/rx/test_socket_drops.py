@@ -17,7 +17,7 @@ import daemonlib as h  # noqa: E402
 
 
 def run(backend):
-    d = h.Daemon('[listener vx]\nlisten = 127.0.0.1:0\nencap = vxlan\n', rings=2, size='4M',
+    d = h.Daemon('[listener vx]\nlisten = 127.0.0.1:0\nencap = vxlan\n', rings=2, ring_size='4M',
                  backend=backend)
     d.head = d.head.replace('rcvbuf = 8M', 'rcvbuf = 4K')
     d.write_config('[listener vx]\nlisten = 127.0.0.1:0\nencap = vxlan\n')
@@ -45,7 +45,7 @@ def run(backend):
         s.send(d.ports['vx'], [h.vxlan(5, h.inner_frame(1))])
         st = d.wait_accounted(s.sent)
         time.sleep(0.5)
-        st = d.stats()
+        st = d.stats_line()
         h.check(st['total.drop.socket'] > 0, 'a 4K buffer must overflow while the daemon is stopped')
         h.eq(st['total.received'] + st['total.drop.socket'], s.sent,
              'sent == received + socket drops')

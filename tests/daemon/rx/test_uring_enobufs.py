@@ -14,7 +14,7 @@ import daemonlib as h  # noqa: E402
 
 
 def main():
-    d = h.Daemon('[listener vx]\nlisten = 127.0.0.1:0\nencap = vxlan\n', rings=1, size='64M',
+    d = h.Daemon('[listener vx]\nlisten = 127.0.0.1:0\nencap = vxlan\n', rings=1, ring_size='64M',
                  backend='io_uring', extra_env={'UDPCAPD_URING_BUFFERS': '8'})
     try:
         try:
@@ -35,7 +35,7 @@ def main():
         h.check(st['uring_enobufs'] > 0, 'the buffer ring never ran dry: test did not test')
         h.eq(st['total.received'] + st['total.drop.socket'], s.sent, 'sent == received + socket drops')
         h.eq(st['total.drop.ring_full'], 0, 'ring_full (64M ring)')
-        recs = d.read_ring('w-0')
+        recs = d.read_ring('worker-0')
         h.eq(len(recs), st['total.delivered'], 'records in the ring')
         # Still receiving after all that.
         s.send(d.ports['vx'], [h.vxlan(9, h.inner_frame(1))] * 10)

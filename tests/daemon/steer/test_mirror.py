@@ -29,6 +29,7 @@ import sys
 import time
 
 import steerlib  # noqa: E402
+from udpcap_daemon import Daemon
 
 TAP = "udpcap0"
 READERS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "pylib",
@@ -193,9 +194,9 @@ def run_mode(mode, udpcapd, udpcapctl, tmp, failures):
         f.write(GROUPS)
     readers = FanoutReaders(tmp(f"{mode}-tap"))
     try:
-        d = steerlib.Daemon(udpcapd, conf, tmp(f"{mode}.log"),
-                            prefix=["ip", "netns", "exec", NS_D])
-    except RuntimeError:
+        d = Daemon(config=conf, log_path=tmp(f"{mode}.log"),
+                   prefix=["ip", "netns", "exec", NS_D], udpcapd=udpcapd).start()
+    except (AssertionError, RuntimeError):
         readers.proc.kill()
         raise
     try:

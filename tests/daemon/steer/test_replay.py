@@ -22,6 +22,7 @@ import sys
 import time
 
 import steerlib  # noqa: E402
+from udpcap_daemon import Daemon
 
 NOBODY = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
 CAP_BPF_ONLY = NOBODY + ["--inh-caps=+bpf", "--ambient-caps=+bpf"]
@@ -71,17 +72,17 @@ def run(name, mode, expect, prefix, udpcapd, udpcapctl, tmp, pcap_dir):
     for pcap, args, encap in PCAPS:
         tag = f"{name}-{encap}-{pcap.split('.')[0]}"
         conf, ringdir = steerlib.config(tmp, tag, mode, f"127.0.0.1:{free_port()}", encap=encap)
-        d = steerlib.Daemon(udpcapd, conf, tmp(f"{tag}.log"), prefix=prefix)
+        d = Daemon(config=conf, log_path=tmp(f"{tag}.log"), prefix=prefix, udpcapd=udpcapd).start()
         try:
             active = d.steering()
             dumpers = steerlib.Dumpers(udpcapctl, ringdir, d.rings, tmp.path, tag)
             try:
                 r = subprocess.run([udpcapctl, "replay", os.path.join(pcap_dir, pcap), "--to",
-                                    d.listeners["l"], "--src-port", "random", "--rate", "20000",
+                                    d.addr("l"), "--src-port", "random", "--rate", "20000",
                                     "--max-seconds", "30"] + args,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
                 sent = int(r.stdout.split()[1]) if r.stdout.startswith("sent ") else -1
-                bad = send_no_vni(d.listeners["l"]) if encap == "vxlan" else 0
+                bad = send_no_vni(d.addr("l")) if encap == "vxlan" else 0
                 time.sleep(1.0)
                 st = query_stats(udpcapctl, tmp(f"ctl-{tag}.sock"))
             finally:

@@ -78,7 +78,7 @@ def main():
             if n:
                 harness.log("restarting udpcapd; the readers keep running")
                 if daemon.stop() != 0:
-                    harness.fail(f"udpcapd exit status on SIGTERM:\n{daemon.log()}")
+                    harness.fail(f"udpcapd exit status on SIGTERM:\n{daemon.read_log()}")
                 daemon.start()
             wait_consumers(daemon.ring_dir, readers, "source_reader")
             frames = harness.pcap_frames(os.path.join(pcaps, name))

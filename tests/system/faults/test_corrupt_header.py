@@ -33,19 +33,19 @@ try:
     n = 12000 if not SANITIZED else 6000
     sent = 0
     for burst in range(30):
-        frames = [vxlan(3, inner_frame(burst * 1000 + i, payload_len=900))
+        frames = [vxlan(3, inner_frame(burst * 1000 + i, size=942))
                   for i in range(n // 30)]
         sent += send_paced(sock, dest, frames, pps=40000)
         for _ in range(50):
             off = rng.randrange(*CONSUMER_AREA) & ~7
             m[off:off + 8] = struct.pack("<Q", rng.getrandbits(64))
         if not d.alive():
-            fail(f"udpcapd died after scribbling:\n{d.log()}")
+            fail(f"udpcapd died after scribbling:\n{d.read_log()}")
     m.close()
     os.close(fd)
     stats = settled_stats(d, sent)
     if not d.alive():
-        fail(f"udpcapd died:\n{d.log()}")
+        fail(f"udpcapd died:\n{d.read_log()}")
     t = balance(stats, sent)
     rings = {r["name"]: r for r in stats["rings"]}
     resets = rings["worker-0"].get("resets", 0)

@@ -65,7 +65,7 @@ try:
             rc, err = dmp.stop()
             log(f"{r}: {dmp.count()} packets written; rc {rc}; {err}")
         log(f"stats: {d.stats()['totals']}")
-        log(d.log())
+        log(d.read_log())
         raise
 
     expected = set(d.ring_names())

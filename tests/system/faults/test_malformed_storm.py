@@ -110,7 +110,7 @@ try:
         sent += send_paced(sock, host_port(d.addr(encap.replace("+", "_"))), dgrams, pps=30000)
     stats = settled_stats(d, sent)
     if not d.alive():
-        fail(f"udpcapd died in the storm:\n{d.log()}")
+        fail(f"udpcapd died in the storm:\n{d.read_log()}")
     t = balance(stats, sent)
     if t["drops"].get("socket", 0):
         fail(f"socket drops at this pace make per-reason counts unprovable: {t}")

@@ -32,7 +32,7 @@ try:
     start = time.monotonic()
     while replay.poll() is None and time.monotonic() - start < DURATION + 30:
         if not d.alive():
-            fail(f"udpcapd died under overload:\n{d.log()}")
+            fail(f"udpcapd died under overload:\n{d.read_log()}")
         samples.append((rss_kib(d.proc.pid), fd_count(d.proc.pid)))
         time.sleep(1)
     out, err = replay.communicate(timeout=60)

@@ -55,9 +55,9 @@ try:
         x.stop()
     if sum(x.count() for x in dumps) != sent:
         fail("consumers did not receive every packet")
-    text = d.log().lower()
+    text = d.read_log().lower()
     if text.count("reload") < reloads:
-        fail(f"{reloads} SIGHUPs but the log mentions fewer reloads:\n{d.log()}")
+        fail(f"{reloads} SIGHUPs but the log mentions fewer reloads:\n{d.read_log()}")
     log(f"{reloads} reloads during {sent} packets: all delivered, no drops")
     log("PASS")
 finally:

@@ -350,7 +350,7 @@ def main():
 	finally:
 		shutil.rmtree(work, ignore_errors=True)
 	return finish("install tree OK", None if "udpcapd" in a["sbin"].split(",") else
-		      "udpcapd is not built in this tree yet (issue: data path), so the install "
+		      "udpcapd is not built in this tree, so the install "
 		      "tree is incomplete")
 
 

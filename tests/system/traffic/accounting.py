@@ -140,7 +140,7 @@ def main():
               f"({ {k: v for k, v in drops.items() if v} })")
         rc = d.stop()
         if rc != 0:
-            h.fail(f"udpcapd exited {rc}:\n{d.log()}")
+            h.fail(f"udpcapd exited {rc}:\n{d.read_log()}")
     finally:
         d.cleanup()
     if deferred:

@@ -32,7 +32,7 @@ def main():
         h.replay(os.path.join(tmp, "first.pcap"), d.addr("vx"), "vxlan")
         h.wait_until(lambda: dm.count() == len(first), 30, "the first run's packets")
         if d.stop() != 0:
-            h.fail(f"udpcapd exited non-zero on SIGTERM:\n{d.log()}")
+            h.fail(f"udpcapd exited non-zero on SIGTERM:\n{d.read_log()}")
         if dm.proc.poll() is not None:
             h.fail(f"dump exited when the daemon stopped: {''.join(dm.stderr)}")
         d.start()

@@ -71,7 +71,7 @@ def run_phase(d, tmp, idx, label, path, encap, listener, expected, linktype, ove
     h.wait_until(lambda: sum(dm.count() for dm in dumps) >= len(expected), 30,
                  lambda: f"{label}: {len(expected)} packets in the dumps "
                  f"(have {sum(dm.count() for dm in dumps)}; daemon counters: "
-                 f"{(d.stats() or {}).get('totals')}; daemon log:\n{d.log()})")
+                 f"{(d.stats() or {}).get('totals')}; daemon log:\n{d.read_log()})")
     rings = []
     for dm in dumps:
         rc, err = dm.stop()
@@ -143,10 +143,10 @@ def main():
             h.log(f"ok: daemon counted {received} received, {delivered} delivered, "
                   f"drops {dropped}")
         if not d.alive():
-            h.fail(f"udpcapd died:\n{d.log()}")
+            h.fail(f"udpcapd died:\n{d.read_log()}")
         rc = d.stop()
         if rc != 0:
-            h.fail(f"udpcapd exited {rc} on SIGTERM:\n{d.log()}")
+            h.fail(f"udpcapd exited {rc} on SIGTERM:\n{d.read_log()}")
     finally:
         d.cleanup()
     h.log(f"PASS: {sent} packets through udpcapd ({backend}) byte for byte")

@@ -263,14 +263,14 @@ def check_reload(d):
          "reload: [tap ids] interface changed; that needs a restart"),
     ]
     for text, words in cases:
-        start = len(d.log())
+        start = len(d.read_log())
         with open(d.conf, "w") as f:
             f.write(text)
         d.proc.send_signal(signal.SIGHUP)
-        h.wait_until(lambda: "some changes were refused" in d.log()[start:], 30,
-                     lambda: f"the reload to finish:\n{d.log()[start:]}")
-        if words not in d.log()[start:]:
-            h.fail(f"reload: no '{words}' in the log:\n{d.log()[start:]}")
+        h.wait_until(lambda: "some changes were refused" in d.read_log()[start:], 30,
+                     lambda: f"the reload to finish:\n{d.read_log()[start:]}")
+        if words not in d.read_log()[start:]:
+            h.fail(f"reload: no '{words}' in the log:\n{d.read_log()[start:]}")
     with open(d.conf, "w") as f:
         f.write(base)
     before = tap_of(d.stats())
@@ -286,14 +286,14 @@ def check_reload(d):
 
 def check_down(d):
     before = tap_of(d.stats())
-    start = len(d.log())
+    start = len(d.read_log())
     sh("ip", "link", "set", TAP, "down")
-    h.wait_until(lambda: f"{TAP} is down" in d.log()[start:], 10, "the 'is down' warning")
+    h.wait_until(lambda: f"{TAP} is down" in d.read_log()[start:], 10, "the 'is down' warning")
     send_frames(d, [h.eth_ipv4_udp("10.1.0.1", "10.2.0.1", 2000 + i, 80, b"d") for i in range(20)])
     mid = wait_tap_received(d, before["received"] + 20)
-    h.wait_until(lambda: "refuses frames" in d.log()[start:], 10, "the 'refuses frames' warning")
+    h.wait_until(lambda: "refuses frames" in d.read_log()[start:], 10, "the 'refuses frames' warning")
     sh("ip", "link", "set", TAP, "up")
-    h.wait_until(lambda: "takes frames again" in d.log()[start:], 10, "'takes frames again'")
+    h.wait_until(lambda: "takes frames again" in d.read_log()[start:], 10, "'takes frames again'")
     send_frames(d, [h.eth_ipv4_udp("10.1.0.1", "10.2.0.1", 3000 + i, 80, b"u") for i in range(5)])
     after = wait_tap_received(d, before["received"] + 25)
     down = mid["drops"]["tap_down"] - before["drops"]["tap_down"]
@@ -339,8 +339,8 @@ def inside(backend):
     d = h.Daemon(LISTENERS, rings=4, ring_size="8M", threads=2, backend=backend, extra=EXTRA)
     d.start(prefix=NO_CAPS)
     try:
-        if f"tap ids: writing to {TAP} through 2 queues" not in d.log():
-            h.fail("no TAP start-up line:\n" + d.log())
+        if f"tap ids: writing to {TAP} through 2 queues" not in d.read_log():
+            h.fail("no TAP start-up line:\n" + d.read_log())
         rings = {"default": [f"worker-{i}" for i in range(4)], "rec": ["rec-0"]}
         dumps = {g: [h.Dump(r, d.ring_dir, os.path.join(d.tmp, r + ".pcap"), linktype="en10mb")
                      for r in rs] for g, rs in rings.items()}
@@ -447,7 +447,7 @@ def inside(backend):
         h.log("ok: /metrics and udpcapctl stats show the TAP's written and dropped counters")
         rc = d.stop()
         if rc != 0:
-            h.fail(f"udpcapd exited {rc}:\n{d.log()}")
+            h.fail(f"udpcapd exited {rc}:\n{d.read_log()}")
     finally:
         d.cleanup()
     h.log(f"PASS: TAP output ({backend})")

@@ -14,13 +14,11 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import harness as h  # noqa: E402
-import test_dump as td  # noqa: E402  (its Producer and expected packets)
+import harness as h
+import ring_producer as td
 
 
 def start(rings, out, *opts):
