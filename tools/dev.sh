@@ -5,6 +5,8 @@
 #                       with conf/udpcapd.conf and push real traffic through it
 #   tools/dev.sh test   install what is missing, build (normal + ASan/UBSan with
 #                       fuzzers) and run every test; prints the summary line
+#   tools/dev.sh deb    install the build dependencies and build the Debian
+#                       packages (debian/) into build-deb/
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -187,11 +189,41 @@ run_demo() {
 	exec tools/demo.sh build
 }
 
+# The Debian packages, built from a copy of the tree in build-deb/ (where
+# dpkg-buildpackage writes them: beside the source). With a Zeek already
+# installed (zeek-config on PATH, else /opt/zeek) the Zeek plugin package is
+# built too, through the build profile pkg.udpcap.zeek (debian/README.source).
+build_debs() {
+	local out="$here/build-deb" src zeek_config="" profile=""
+	packages=(build-essential dpkg-dev)
+	install_missing
+	src="$out/udpcap-$(dpkg-parsechangelog -l debian/changelog -S Version)"
+	if command -v zeek-config >/dev/null; then
+		zeek_config="$(command -v zeek-config)"
+	elif [ -x /opt/zeek/bin/zeek-config ]; then
+		zeek_config=/opt/zeek/bin/zeek-config
+	fi
+	[ -n "$zeek_config" ] && profile=pkg.udpcap.zeek
+	rm -rf "$out"
+	mkdir -p "$src"
+	tar -C "$here" --exclude='./build*' --exclude='./obj-*' --exclude=./.git -c . | tar -C "$src" -x
+	as_root apt-get build-dep -y -qq ${profile:+-P "$profile"} "$src" >/dev/null || {
+		as_root apt-get update -qq
+		as_root env DEBIAN_FRONTEND=noninteractive apt-get build-dep -y -qq ${profile:+-P "$profile"} "$src"
+	}
+	(cd "$src" && env ${zeek_config:+ZEEK_CONFIG="$zeek_config"} dpkg-buildpackage -us -uc -b ${profile:+--build-profiles="$profile"})
+	rm -rf "$src"
+	echo
+	ls "$out"/*.deb
+	echo "install: sudo apt install $out/udpcapd_*.deb $out/libudpcap0_*.deb"
+}
+
 case "${1:-}" in
 run) install_missing && run_demo ;;
 test) install_missing && run_tests ;;
+deb) build_debs ;;
 *)
-	echo "usage: $0 run|test" >&2
+	echo "usage: $0 run|test|deb" >&2
 	exit 2
 	;;
 esac
