@@ -197,7 +197,7 @@ def check_unit(destdir, a, work):
 		"CapabilityBoundingSet": ["CAP_BPF"],
 		"NoNewPrivileges": ["yes"],
 		"ProtectSystem": ["strict"],
-		"ExecReload": ["/bin/kill -HUP $MAINPID"],
+		"ExecReload": ["/bin/sh -c 'kill -HUP $$MAINPID'"],
 	}
 	for k, v in want.items():
 		if s.get(k) != v:
