@@ -37,6 +37,7 @@ def check_tree(destdir, a):
 		(a["mandir"] + "/man8", "udpcapd.8"),
 		(a["mandir"] + "/man8", "udpcapctl.8"),
 		(a["mandir"] + "/man5", "udpcapd.conf.5"),
+		(a["mandir"] + "/man8", "udpcap-tap-setup.8"),
 	]
 	for h in a["headers"].split(","):
 		expected.append((a["includedir"] + "/udpcap", h))
@@ -150,7 +151,8 @@ int main(void)
 
 def check_man(destdir, a):
 	t0 = mark()
-	pages = [("man8", "udpcapd.8"), ("man8", "udpcapctl.8"), ("man5", "udpcapd.conf.5")]
+	pages = [("man8", "udpcapd.8"), ("man8", "udpcapctl.8"), ("man5", "udpcapd.conf.5"),
+		 ("man8", "udpcap-tap-setup.8")]
 	env = dict(os.environ, LC_ALL="C.UTF-8", MANWIDTH="80")
 	for sect, page in pages:
 		p = rooted(destdir, os.path.join(a["mandir"], sect, page))
