@@ -36,7 +36,12 @@ The ring-group rows (--groups, on by default) are the first backend with 4
 rings, once as one group and once with a second group of 1 ring ([rings rec]:
 4 + 1 rings, a dump draining every ring); the second group's cost is printed
 as the ratio of udpcapd's CPU per packet (receivers and the group's writer
-thread) against the one-group row of the same run.
+thread) against the one-group row of the same run. As root, a "4+TAP" row
+adds a [tap NAME] output to the one group of 4 rings: a TAP device made by
+tools/udpcap-tap-setup (removed afterwards) with tcpdump -w /dev/null reading
+it, so udpcapd pays the write and the kernel's delivery to a packet socket,
+as it would feeding an IDS; its ratio against the one-group row is printed
+too.
 
 Usage: bench/datapath.py BUILD_DIR [--packets N] [--reps R] [--paced-fraction F]
                          [--backends recvmmsg,io_uring] [--dedup-us US] [--no-groups]
@@ -146,8 +151,38 @@ def run_bare(h, bare, pcap, packets, rate, coalesce_us=0):
             "sys_ns": sys1 - sys0, "switches": sw1 - sw0, "sender_ns": snd1 - snd0}
 
 
+class TapDevice:
+    """A TAP output's device for one run, made and guarded by udpcap-tap-setup,
+    with tcpdump -w /dev/null reading it (root only)."""
+
+    def __init__(self, h):
+        self.setup = os.path.join(HERE, "..", "tools", "udpcap-tap-setup")
+        self.name = f"udpcapb{os.getpid() % 100000}"
+        subprocess.run([self.setup, "--user", "root", self.name], check=True,
+                       stdout=subprocess.DEVNULL)
+        self.reader = subprocess.Popen(["tcpdump", "-i", self.name, "-n", "-B", "65536",
+                                        "-w", "/dev/null"], stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.PIPE, text=True)
+        if "listening on" not in self.reader.stderr.readline():
+            self.close()
+            sys.exit("tcpdump did not start on the TAP")
+
+    def close(self):
+        if self.reader.poll() is None:
+            self.reader.send_signal(signal.SIGINT)
+            self.reader.communicate(timeout=30)
+        subprocess.run([self.setup, "--remove", self.name], check=False)
+
+
 def run_daemon(h, backend, threads, pcap, packets, rate, dedup_us=0, udpcapd=None, rings=2,
-               groups=""):
+               groups="", tap=False):
+    if tap:
+        dev = TapDevice(h)
+        try:
+            return run_daemon(h, backend, threads, pcap, packets, rate, dedup_us, udpcapd, rings,
+                              groups + f"\n[tap bench]\ninterface = {dev.name}\n")
+        finally:
+            dev.close()
     d = h.Daemon([("vx", "127.0.0.1", "vxlan", ())], rings=rings, backend=backend,
                  ring_size="64M", rcvbuf="16M", threads=threads, udpcapd=udpcapd,
                  extra=(f"[dedup]\nwindow_us = {dedup_us}\n" if dedup_us else "") +
@@ -174,8 +209,13 @@ def run_daemon(h, backend, threads, pcap, packets, rate, dedup_us=0, udpcapd=Non
         while not settled() and time.monotonic() < deadline:
             time.sleep(0.05)
         cpu1, sys1, sw1 = proc_cpu_ns(d.proc.pid), system_busy_ns(), proc_switches(d.proc.pid)
-        t, t0 = d.stats()["totals"], s0["totals"]
+        s1 = d.stats()
+        t, t0 = s1["totals"], s0["totals"]
         drops = {k: v - t0["drops"][k] for k, v in t["drops"].items() if v - t0["drops"][k]}
+        for tap, tap0 in zip(s1.get("taps", []), s0.get("taps", [])):
+            for k, v in tap["drops"].items():
+                if v - tap0["drops"][k]:
+                    drops[f"tap {k}"] = v - tap0["drops"][k]
         for dm in dumps:
             dm.stop()
         return {"sent": res["packets"], "pps": res["pps"],
@@ -369,6 +409,12 @@ def main():
         receivers.append((f"udpcapd {first} 4+1",
                           lambda rate: run_daemon(h, first, 0, pcap, a.packets, rate, rings=4,
                                                   groups=GROUP_REC)))
+        if os.geteuid() == 0 and shutil.which("tcpdump") and shutil.which("nft"):
+            receivers.append((f"udpcapd {first} 4+TAP",
+                              lambda rate: run_daemon(h, first, 0, pcap, a.packets, rate,
+                                                      rings=4, tap=True)))
+        else:
+            print("not root (or no tcpdump or nft): the 4+TAP row is left out")
     if a.rows:
         receivers = [r for r in receivers
                      if r[0] == "bare recvmmsg" or re.search(a.rows, r[0])]
@@ -423,21 +469,20 @@ def main():
                   f"{per:>9.0f} {ratio:>7.2f} {r['received'] / max(r['switches'], 1):>9.1f} "
                   f"{sysper:>13.0f}"
                   + (f"  drops by reason {r['drop_reasons']}" if r.get("drop_reasons") else ""))
-        one = results.get((f"udpcapd {first} 1 group", load))
-        two = results.get((f"udpcapd {first} 4+1", load))
-        if one and two:
-            per_one = one["cpu_ns"] / max(one["received"], 1)
-            per_two = two["cpu_ns"] / max(two["received"], 1)
-            print(f"  second ring group: {per_two - per_one:+.0f} ns/pkt, {per_two / per_one:.2f}x "
-                  f"udpcapd {first} with one group of 4 rings (goal <= 1.3x)")
-        on = results.get((f"udpcapd {first} dedup", load))
-        off = results.get((f"udpcapd {first} t=0", load))
-        if on and off:
-            per_on = on["cpu_ns"] / max(on["received"], 1)
-            per_off = off["cpu_ns"] / max(off["received"], 1)
-            print(f"  dedup cost: {per_on - per_off:+.0f} ns/pkt, {per_on / per_off:.2f}x "
-                  f"udpcapd {first} t=0 without it (goal <= 30 ns; bench/bench_dedup "
-                  f"measures the table alone)")
+        def cost(what, row, base, note):
+            """One row's CPU per packet against another's of the same load."""
+            r, b = results.get((row, load)), results.get((base, load))
+            if r and b:
+                per, per_b = (x["cpu_ns"] / max(x["received"], 1) for x in (r, b))
+                print(f"  {what}: {per - per_b:+.0f} ns/pkt, {per / per_b:.2f}x {base} {note}")
+        one = f"udpcapd {first} 1 group"
+        cost("second ring group", f"udpcapd {first} 4+1", one,
+             "(one group of 4 rings; goal <= 1.3x)")
+        cost("TAP output", f"udpcapd {first} 4+TAP", one,
+             "(one group of 4 rings; a write and the kernel's delivery to one packet socket "
+             "per packet)")
+        cost("dedup cost", f"udpcapd {first} dedup", f"udpcapd {first} t=0",
+             "without it (goal <= 30 ns; bench/bench_dedup measures the table alone)")
     if a.compare:
         print(f"\nthis build's udpcapd CPU per packet over {a.compare}'s (< 1.00: cheaper)")
         for (name, load), r in sorted(results.items()):
