@@ -18,7 +18,7 @@ packages=(
 	liburing-dev libpcap-dev libbpf-dev bpftool libelf-dev zlib1g-dev
 	libcmocka-dev libinih-dev libmicrohttpd-dev libsystemd-dev libcap-dev libjson-c-dev
 	tshark tcpdump prometheus systemd iproute2 procps python3 libcap2-bin util-linux
-	libclang-rt-14-dev groff-base man-db gnuplot-nox
+	libclang-rt-14-dev groff-base man-db gnuplot-nox nftables
 )
 
 as_root() {

@@ -24,6 +24,22 @@ def skip(msg):
     sys.exit(SKIP)
 
 
+def install_tool(tool, package):
+    """apt-get install PACKAGE unless TOOL is on PATH (updating the package
+    lists if the first try fails); skips loudly if it still is not there."""
+    import shutil
+    if shutil.which(tool):
+        return
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    cmd = ["apt-get", "-o", "DPkg::Lock::Timeout=600", "install", "-y", "-qq", package]
+    if subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL).returncode != 0:
+        subprocess.run(["apt-get", "-o", "DPkg::Lock::Timeout=600", "update", "-qq"], env=env,
+                       stdout=subprocess.DEVNULL)
+        subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL)
+    if not shutil.which(tool):
+        skip(f"{tool} (Debian package {package}) is not installed and cannot be installed")
+
+
 def build_root():
     root = os.environ.get("UDPCAP_BUILD_ROOT")
     if not root:

@@ -238,9 +238,7 @@ def main():
     for tool in ("ip", "tc"):
         if not shutil.which(tool):
             steerlib.skip(f"{tool} not installed")
-    if not shutil.which("nft"):  # udpcap-tap-setup guards the TAP with nftables
-        subprocess.run(["apt-get", "install", "-y", "nftables"], stdout=subprocess.DEVNULL,
-                       check=False)
+    steerlib.install_tool("nft", "nftables")  # udpcap-tap-setup guards the TAP with it
     udpcapd, udpcapctl = steerlib.binaries()
     tmp = steerlib.Tmp("mirror")
     server = None

@@ -23,7 +23,8 @@ rows=("bare recvmmsg" "bare +coalesce" "udpcapd recvmmsg t=0" "udpcapd io_uring 
 	"udpcapd recvmmsg dedup" "udpcapd recvmmsg 1 group" "udpcapd recvmmsg 4+1")
 # the TAP row needs root (a TAP device) and nft (udpcap-tap-setup)
 if [ "$(id -u)" -eq 0 ]; then
-	command -v nft >/dev/null || apt-get install -y nftables >/dev/null 2>&1 || true
+	command -v nft >/dev/null || apt-get install -y -qq nftables >/dev/null 2>&1 ||
+		{ apt-get update -qq && apt-get install -y -qq nftables; } >/dev/null 2>&1 || true
 	rows+=("udpcapd recvmmsg 4+TAP")
 fi
 for row in "${rows[@]}"; do

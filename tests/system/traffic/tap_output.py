@@ -38,7 +38,7 @@ import sys
 import time
 
 import harness as h  # noqa: E402
-from steerlib import flow_key  # noqa: E402
+from steerlib import flow_key, install_tool  # noqa: E402
 
 TAP = "udpcap0"
 OTHER = "udpcap9"  # owned by another user
@@ -464,9 +464,7 @@ def main():
         if not shutil.which(tool):
             h.skip(f"{tool} is not installed")
     h.require_binaries()
-    if not shutil.which("nft"):  # udpcap-tap-setup guards the TAP with nftables
-        subprocess.run(["apt-get", "install", "-y", "nftables"], stdout=subprocess.DEVNULL,
-                       check=False)
+    install_tool("nft", "nftables")  # udpcap-tap-setup guards the TAP with it
     # everything in a private network namespace: the TAPs vanish with it
     r = subprocess.run(["unshare", "--net", sys.executable, os.path.abspath(__file__), backend,
                         "--inside"])
