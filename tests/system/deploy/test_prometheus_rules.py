@@ -57,7 +57,7 @@ def main():
     rules = [r for g in groups for r in g["rules"]]
     alerts = {r["alert"]: r for r in rules if "alert" in r}
 
-    # A ring without a consumer, ring_full, drops by reason, udpcapd down.
+    # A ring without a consumer, ring_full, drops by reason, udpcapd down, TAP drops, TAP down.
     exprs = {name: r["expr"] for name, r in alerts.items()}
     check(any("udpcapd_ring_consumer_attached" in e for e in exprs.values()),
           "an alert watches rings without a consumer")
@@ -66,6 +66,9 @@ def main():
           "an alert watches drops by reason")
     check(any(re.search(r'\bup\{job="udpcap"\}', e) for e in exprs.values()),
           "an alert watches udpcapd being down")
+    check(any("udpcapd_tap_dropped_packets_total" in e and "reason" in e for e in exprs.values()),
+          "an alert watches TAP drops by reason")
+    check(any("udpcapd_tap_up" in e for e in exprs.values()), "an alert watches a TAP being down")
 
     exported = set()
     for top, _, files in os.walk(DAEMON):
