@@ -14,6 +14,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -23,6 +24,8 @@
 #define ETH_HLEN 14
 /* SIOCGIFFLAGS has 16 bits: IFF_RUNNING (operationally up) stands for the carrier */
 #define TAP_FLAGS (IFF_UP | IFF_RUNNING)
+/* how often the main thread looks for lost queues and a device to attach them to again */
+#define TAP_REATTACH_NS (500ull * 1000000)
 
 int udpcapd_tap_flags(const char *ifname)
 {
@@ -51,8 +54,11 @@ static const char *user_name(char *buf, size_t len)
 	return buf;
 }
 
-/* One queue of @t's device: a descriptor, or -errno with the reason logged. */
-static int attach_queue(const struct udpcap_config_tap *t)
+/*
+ * One queue of @t's device: a descriptor, or -errno with the reason logged
+ * at @prio (the same failure, retried, goes to the debug level).
+ */
+static int attach_queue(const struct udpcap_config_tap *t, int prio)
 {
 	struct ifreq ifr;
 	char user[64];
@@ -61,10 +67,11 @@ static int attach_queue(const struct udpcap_config_tap *t)
 	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		r = -errno;
-		log_error("[tap %s]: cannot open /dev/net/tun: %s (is the tun module loaded? "
-			  "under systemd the unit needs DeviceAllow=/dev/net/tun rw and, with "
-			  "PrivateDevices=yes, BindPaths=/dev/net/tun)",
-			  t->name, strerror(-r));
+		udpcapd_log(prio,
+			    "[tap %s]: cannot open /dev/net/tun: %s (is the tun module loaded? "
+			    "under systemd the unit needs DeviceAllow=/dev/net/tun rw and, with "
+			    "PrivateDevices=yes, BindPaths=/dev/net/tun)",
+			    t->name, strerror(-r));
 		return r;
 	}
 	memset(&ifr, 0, sizeof(ifr));
@@ -75,19 +82,22 @@ static int attach_queue(const struct udpcap_config_tap *t)
 	r = -errno;
 	close(fd);
 	if (r == -EPERM)
-		log_error("[tap %s]: %s belongs to another user; udpcapd runs as %s and needs no "
-			  "capability for a TAP it owns: ip tuntap del dev %s mode tap; ip tuntap "
-			  "add dev %s mode tap user %s multi_queue (or udpcap-tap-setup)",
-			  t->name, t->interface, user_name(user, sizeof(user)), t->interface,
-			  t->interface, user);
+		udpcapd_log(
+		    prio,
+		    "[tap %s]: %s belongs to another user; udpcapd runs as %s and needs no "
+		    "capability for a TAP it owns: ip tuntap del dev %s mode tap; ip tuntap "
+		    "add dev %s mode tap user %s multi_queue (or udpcap-tap-setup)",
+		    t->name, t->interface, user_name(user, sizeof(user)), t->interface,
+		    t->interface, user);
 	else if (r == -EINVAL || r == -EBUSY)
-		log_error("[tap %s]: %s is not a multi_queue TAP device (%s); create it with "
-			  "ip tuntap add dev %s mode tap user %s multi_queue",
-			  t->name, t->interface, strerror(-r), t->interface,
-			  user_name(user, sizeof(user)));
+		udpcapd_log(prio,
+			    "[tap %s]: %s is not a multi_queue TAP device (%s); create it with "
+			    "ip tuntap add dev %s mode tap user %s multi_queue",
+			    t->name, t->interface, strerror(-r), t->interface,
+			    user_name(user, sizeof(user)));
 	else
-		log_error("[tap %s]: cannot attach a queue to %s: %s", t->name, t->interface,
-			  strerror(-r));
+		udpcapd_log(prio, "[tap %s]: cannot attach a queue to %s: %s", t->name,
+			    t->interface, strerror(-r));
 	return r;
 }
 
@@ -126,7 +136,7 @@ int udpcapd_taps_open(struct udpcapd *d)
 			return -ENODEV;
 		}
 		for (q = 0; q < d->nthreads; q++) {
-			r = attach_queue(tap->cfg);
+			r = attach_queue(tap->cfg, LOG_ERR);
 			if (r < 0)
 				return r;
 			tap->fds[q] = r;
@@ -281,28 +291,95 @@ static int last_errno(const struct udpcapd_tap *tap)
 	return EIO;
 }
 
+/* false once @fd's queue lost its device (deleted): TUNGETIFF says EBADFD */
+static bool queue_attached(int fd)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	return ioctl(fd, TUNGETIFF, &ifr) == 0 || errno != EBADFD;
+}
+
+/* A new queue in place of each lost one (see tap.h): 0 or -errno, logged at @prio. */
+static int reattach(struct udpcapd_tap *tap, int prio)
+{
+	for (unsigned q = 0; q < tap->nqueues; q++) {
+		int fd, r;
+
+		if (queue_attached(tap->fds[q]))
+			continue;
+		fd = attach_queue(tap->cfg, prio);
+		if (fd < 0)
+			return fd;
+		r = dup3(fd, tap->fds[q], O_CLOEXEC) < 0 ? -errno : 0;
+		close(fd);
+		if (r < 0) {
+			udpcapd_log(prio, "tap %s: cannot put a new queue in place: %s",
+				    tap->cfg->name, strerror(-r));
+			return r;
+		}
+	}
+	return 0;
+}
+
+/* At most every TAP_REATTACH_NS: queues lost with a deleted device, attached again. */
+static void check_queues(struct udpcapd_tap *tap, uint64_t now)
+{
+	const char *name = tap->cfg->name, *ifname = tap->cfg->interface;
+	unsigned q, lost = 0, ifindex;
+	int prio;
+
+	if (now < tap->next_check_ns)
+		return;
+	tap->next_check_ns = now + TAP_REATTACH_NS;
+	for (q = 0; q < tap->nqueues; q++)
+		lost += !queue_attached(tap->fds[q]);
+	if (!lost)
+		return;
+	if (!tap->lost)
+		log_warning("tap %s: %s was deleted; its frames are counted as tap_down until it "
+			    "exists again (udpcap-tap-setup %s), then udpcapd attaches to it",
+			    name, ifname, ifname);
+	tap->lost = true;
+	ifindex = if_nametoindex(ifname);
+	if (!ifindex)
+		return;
+	/* a device that refuses us: said once, retried quietly (its owner may change) */
+	prio = ifindex == tap->failed_ifindex ? LOG_DEBUG : LOG_WARNING;
+	if (reattach(tap, prio) < 0) {
+		tap->failed_ifindex = ifindex;
+		return;
+	}
+	log_notice("tap %s: %s exists again: %u queues attached, writing to it", name, ifname,
+		   lost);
+	tap->lost = false;
+	tap->failed_ifindex = 0;
+}
+
 void udpcapd_taps_tick(struct udpcapd *d)
 {
+	uint64_t now = udpcapd_now_ns(CLOCK_MONOTONIC);
+
 	for (unsigned i = 0; i < d->ntaps; i++) {
 		struct udpcapd_tap *tap = &d->taps[i];
 		const char *name = tap->cfg->name, *ifname = tap->cfg->interface;
-		int f = udpcapd_tap_flags(ifname);
-		uint64_t n = refused(d, tap);
+		int f;
+		uint64_t n;
 
-		if (f == -ENODEV && !tap->gone)
-			log_warning("tap %s: interface %s no longer exists; its frames are counted "
-				    "as tap_down (create it again and restart udpcapd)",
-				    name, ifname);
-		tap->gone = f == -ENODEV;
+		check_queues(tap, now);
+		f = udpcapd_tap_flags(ifname);
+		n = refused(d, tap);
 		if (f >= 0 && (unsigned)f != tap->flags) {
 			if (!(f & IFF_UP))
-				log_warning("tap %s: %s is down; its frames are counted as tap_down "
-					    "until it is up",
-					    name, ifname);
-			else if (!(f & IFF_RUNNING))
-				log_warning("tap %s: %s has no carrier (frames are still written and "
-					    "reach its readers)",
-					    name, ifname);
+				log_warning(
+				    "tap %s: %s is down; its frames are counted as tap_down "
+				    "until it is up",
+				    name, ifname);
+			else if (!(f & IFF_RUNNING) && !tap->lost)
+				log_warning(
+				    "tap %s: %s has no carrier (frames are still written and "
+				    "reach its readers)",
+				    name, ifname);
 			else if (tap->flags != ~0u)
 				log_notice("tap %s: %s is up", name, ifname);
 			tap->flags = (unsigned)f;
@@ -312,8 +389,8 @@ void udpcapd_taps_tick(struct udpcapd *d)
 				    "tap_full or tap_down",
 				    name, ifname, strerror(last_errno(tap)), (unsigned long long)n);
 		else if (n == tap->refused && tap->refusing)
-			log_notice("tap %s: %s takes frames again (%llu refused in all)", name, ifname,
-				   (unsigned long long)n);
+			log_notice("tap %s: %s takes frames again (%llu refused in all)", name,
+				   ifname, (unsigned long long)n);
 		tap->refusing = n != tap->refused;
 		tap->refused = n;
 	}

@@ -18,6 +18,14 @@
  * one is counted as tap_not_ethernet; raw IPv4/IPv6 packets get a
  * synthetic Ethernet header (zero MAC addresses, the IP EtherType).
  *
+ * A deleted device takes the queues with it: their writes fail (EBADFD,
+ * tap_down). The main thread notices within half a second, and once a
+ * device of that name exists again it attaches a new queue for each lost
+ * one and puts it in place of the old descriptor with dup3(), which swaps
+ * the file behind the number atomically: a receiver thread writing at that
+ * moment writes to the old queue or the new one, never to a closed or
+ * foreign descriptor, and the hot path never checks anything.
+ *
  * Counters: one cell per (listener, receiver thread) of each TAP, written
  * only by that thread: received = packets handed to the TAP, delivered =
  * frames the kernel took, and the drops above; each cell's books are exact
@@ -50,10 +58,12 @@ struct udpcapd_tap {
 	int *last_errno;		   /* [thread] */
 	struct udpcapd_counters *counters; /* [listener * nqueues + thread] */
 	/* the main thread's view, for logging changes once */
-	unsigned flags;	    /* IFF_UP | IFF_RUNNING last seen; ~0u: not looked yet */
-	bool gone;	    /* the interface no longer exists */
-	uint64_t refused;   /* tap_full + tap_down last seen */
-	bool refusing;	    /* refused grew at the last look */
+	unsigned flags;		 /* IFF_UP | IFF_RUNNING last seen; ~0u: not looked yet */
+	bool lost;		 /* queues detached: the device was deleted (logged once) */
+	unsigned failed_ifindex; /* the device attaching again failed on (logged once) */
+	uint64_t next_check_ns;	 /* CLOCK_MONOTONIC: the next look for lost queues */
+	uint64_t refused;	 /* tap_full + tap_down last seen */
+	bool refusing;		 /* refused grew at the last look */
 };
 
 /*
@@ -68,7 +78,10 @@ void udpcapd_taps_close(struct udpcapd *d);
 void udpcapd_taps_write(const struct udpcapd_sock *s, const struct udpcap_pkt_meta *meta,
 			const uint8_t *pkt);
 
-/* Main thread, a few times a second: log state changes and refusals once. */
+/*
+ * Main thread, a few times a second: log state changes and refusals once;
+ * attach the queues again once a deleted device exists again.
+ */
 void udpcapd_taps_tick(struct udpcapd *d);
 
 /* IFF_UP | IFF_RUNNING (carrier) of @ifname now; -errno (-ENODEV: gone). */

@@ -16,6 +16,10 @@ TAP. Every plain capture is replayed in VXLAN and every tunnel capture as-is.
     them all (the device's RX count agrees) or counted them
     (tap_not_ethernet for PPP packets, tap_down while the device is down,
     logged both ways); tcpdump dropped none; the host sent nothing on it;
+  - a deleted TAP: its frames count as tap_down until a device of that name
+    exists again (ip tuntap add), then udpcapd attaches its queues to it on
+    its own and writes to it, logging once each way (a device of that name
+    owned by another user is refused, said once);
   - the host stack does not act on what it is written: ARP, ICMP, TCP, UDP
     (unicast to the TAP's MAC, broadcast from 0.0.0.0), IPv6 echo and a
     router advertisement get no answer, no neighbour entry, no address, no
@@ -305,6 +309,48 @@ def check_down(d):
     return 25
 
 
+def check_recreate(d):
+    """A deleted TAP: its frames count as tap_down; created again (ip tuntap add, as an
+    operator would), udpcapd attaches to it on its own and writes to it again."""
+    before = tap_of(d.stats())
+    start = len(d.read_log())
+    # what stopping udpcap-tap@ does: the device goes at once, queues attached or not
+    sh(SETUP, "--remove", TAP)
+    h.wait_until(lambda: f"{TAP} was deleted" in d.read_log()[start:], 10,
+                 "the 'was deleted' warning")
+    send_frames(d, [h.eth_ipv4_udp("10.1.0.1", "10.2.0.1", 4000 + i, 80, b"g") for i in range(20)])
+    mid = wait_tap_received(d, before["received"] + 20)
+    # first a device of that name that udpcapd may not attach to: said, then retried quietly
+    sh("ip", "tuntap", "add", "dev", TAP, "mode", "tap", "user", "nobody", "multi_queue")
+    h.wait_until(lambda: f"{TAP} belongs to another user" in d.read_log()[start:], 10,
+                 "the warning that the new device belongs to another user")
+    sh("ip", "link", "delete", "dev", TAP)
+    sh("ip", "tuntap", "add", "dev", TAP, "mode", "tap", "user", "root", "multi_queue")
+    sh(SETUP, "--user", "root", TAP)  # the host stack kept out again, and up
+    h.wait_until(lambda: f"{TAP} exists again" in d.read_log()[start:], 10,
+                 "the 'exists again' notice")
+    rx0 = link_stats(TAP)[0]
+    send_frames(d, [h.eth_ipv4_udp("10.1.0.1", "10.2.0.1", 5000 + i, 80, b"b") for i in range(5)])
+    after = wait_tap_received(d, before["received"] + 25)
+    rx1 = link_stats(TAP)[0]
+    down = mid["drops"]["tap_down"] - before["drops"]["tap_down"]
+    if down != 20 or mid["delivered"] != before["delivered"] or \
+            after["delivered"] != before["delivered"] + 5 or \
+            after["drops"]["tap_down"] != mid["drops"]["tap_down"] or rx1 - rx0 != 5:
+        h.fail(f"TAP recreated: {before} -> {mid} -> {after}, device RX +{rx1 - rx0}; "
+               f"expected 20 tap_down, then 5 written and received by the new device")
+    log = d.read_log()[start:]
+    lost, back = log.count(f"{TAP} was deleted"), log.count(f"{TAP} exists again")
+    other = log.count(f"{TAP} belongs to another user")
+    if lost != 1 or back != 1 or other != 1 or "2 queues attached" not in log:
+        h.fail(f"TAP recreated: 'was deleted' logged {lost}x, 'belongs to another user' "
+               f"{other}x, 'exists again' {back}x, expected once each, with 2 queues:\n{log}")
+    h.log("ok: 20 frames while the TAP was deleted counted as tap_down; a device of another "
+          "user refused (said once); created again, its 2 queues attached by udpcapd on its "
+          "own (logged once each way) and 5 frames written")
+    return 25
+
+
 def check_ppp(d):
     before = tap_of(d.stats())
     port = int(d.addr("ppp").rsplit(":", 1)[1])
@@ -387,6 +433,7 @@ def inside(backend):
         extra += check_reload(d)
         got, err = dump.stop()  # before the device goes down: tcpdump would stop there
         extra += check_down(d)
+        extra += check_recreate(d)
         extra_ppp = check_ppp(d)
         stats = d.stats()
         # tcpdump on the TAP: the replayed frames first, then what the checks sent
@@ -413,7 +460,7 @@ def inside(backend):
         total = sent + extra + extra_ppp
         if tap["received"] != listeners or tap["received"] != total or \
                 tap["received"] != tap["delivered"] + sum(tap_drops.values()) or \
-                tap_drops != {"tap_down": 20, "tap_not_ethernet": 6} or \
+                tap_drops != {"tap_down": 40, "tap_not_ethernet": 6} or \
                 tap["queues"] != 2 or not tap["up"]:
             h.fail(f"TAP books: {tap}; listeners delivered {listeners}, sent {total}")
         per_group = collections.Counter()
@@ -442,7 +489,7 @@ def inside(backend):
         table = sh(h.UDPCAPCTL, "stats", "--socket", d.control)
         row = [l.split() for l in table.splitlines() if l.startswith("ids ")]
         if not row or row[0][1:4] != [TAP, str(tap["delivered"]), str(tap["bytes"])] or \
-                "tap_down=20" not in row[0]:
+                "tap_down=40" not in row[0]:
             h.fail(f"udpcapctl stats shows no TAP row for ids:\n{table}")
         h.log("ok: /metrics and udpcapctl stats show the TAP's written and dropped counters")
         rc = d.stop()
