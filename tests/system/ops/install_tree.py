@@ -6,10 +6,13 @@
 # `systemd-analyze verify` and rates "OK" or better in `systemd-analyze
 # security`, with CAP_BPF as its only capability; the sysusers.d and
 # tmpfiles.d files apply cleanly to a scratch root and yield the ring
-# directory with the intended owner and mode.
+# directory with the intended owner and mode; the systemd-networkd example
+# for a TAP output is installed under the documentation, every key in it is
+# one this systemd-networkd knows, and it makes what the docs say it makes.
 #
 # Arguments (from tests/system/ops/meson.build): KEY=VALUE pairs naming the install
 # directories of the build under test and what it is expected to install.
+import configparser
 import os
 import re
 import shutil
@@ -47,6 +50,8 @@ def check_tree(destdir, a):
 	if a["conf"] == "1":
 		expected.append((a["sysconfdir"] + "/udpcapd", "udpcapd.conf"))
 	expected.append((a["sbindir"], "udpcap-tap-setup"))
+	for f in NETWORKD_FILES:
+		expected.append((a["docdir"] + "/examples/networkd", f))
 	for d, f in expected:
 		p = rooted(destdir, os.path.join(d, f))
 		if not os.path.exists(p):
@@ -282,6 +287,74 @@ def check_sysctl(destdir, a):
 		ok("sysctl.d: %d known key(s)" % n, t0)
 
 
+NETWORKD_FILES = ("udpcap0.netdev", "udpcap0.network", "60-udpcap0.conf")
+NETWORKD = "/lib/systemd/systemd-networkd"
+
+
+def check_networkd(destdir, a):
+	"""The networkd alternative to udpcap-tap@.service: a persistent
+	multi-queue TAP of udpcapd's user, with no address, no IPv6 and no ARP."""
+	t0 = mark()
+	d = rooted(destdir, os.path.join(a["docdir"], "examples", "networkd"))
+	paths = [os.path.join(d, f) for f in NETWORKD_FILES]
+	if not all(os.path.exists(p) for p in paths):
+		return  # check_tree said so
+	ini = {}
+	for p in paths[:2]:
+		c = configparser.ConfigParser(interpolation=None)
+		c.optionxform = str
+		try:
+			c.read(p)
+		except configparser.Error as e:
+			fail("%s: %s" % (p, e))
+			return
+		ini[os.path.splitext(p)[1]] = c
+	netdev, network = ini[".netdev"], ini[".network"]
+	with open(rooted(destdir, os.path.join(a["sysusersdir"], "udpcapd.conf"))) as f:
+		user = [l.split()[1] for l in f if l.startswith("u ")][0]
+	want = [
+		(netdev, "NetDev", "Kind", "tap"),
+		(netdev, "Tap", "MultiQueue", "yes"),
+		(netdev, "Tap", "User", user),
+		(network, "Match", "Name", netdev.get("NetDev", "Name", fallback=None)),
+		(network, "Link", "ARP", "no"),
+		(network, "Network", "LinkLocalAddressing", "no"),
+		(network, "Network", "IPv6AcceptRA", "no"),
+	]
+	for c, sec, key, v in want:
+		got = c.get(sec, key, fallback=None)
+		if got != v:
+			fail("networkd example: [%s] %s = %r, want %r" % (sec, key, got, v))
+	name = netdev.get("NetDev", "Name", fallback="")
+	sysctl = {}
+	for line in open(paths[2]):
+		if line.strip() and not line.startswith("#"):
+			k, _, v = line.partition("=")
+			sysctl[k.strip()] = v.strip()
+	if sysctl.get("net.ipv6.conf.%s.disable_ipv6" % name) != "1":
+		fail("networkd example: %s does not turn IPv6 off on %s" % (paths[2], name))
+	for k in sysctl:
+		# the per-device leaves, as lo has them on this kernel
+		parts = k.split(".")
+		if len(parts) != 5 or parts[3] != name or \
+				not os.path.exists("/proc/sys/" + "/".join(parts[:3] + ["lo", parts[4]])):
+			fail("networkd example: %s: '%s' is not a sysctl of %s" % (paths[2], k, name))
+	if os.path.exists(NETWORKD):
+		with open(NETWORKD, "rb") as f:
+			known = f.read()
+		for c in ini.values():
+			for sec in c.sections():
+				for key in c[sec]:
+					if b"\0%s.%s\0" % (sec.encode(), key.encode()) not in known:
+						fail("networkd example: [%s] %s is not a key %s knows" %
+						     (sec, key, NETWORKD))
+	else:
+		print("SKIP part: %s is not installed; the example's keys are not checked "
+		      "against it" % NETWORKD, flush=True)
+	ok("networkd example: a multi-queue TAP %s of user %s, no address, IPv6 and ARP off "
+	   "(%d sysctls)" % (name, user, len(sysctl)), t0)
+
+
 def check_users_tmpfiles(destdir, a, work):
 	t0 = mark()
 	sysusers = rooted(destdir, os.path.join(a["sysusersdir"], "udpcapd.conf"))
@@ -348,6 +421,7 @@ def main():
 			check_man(destdir, a)
 			check_unit(destdir, a, work)
 			check_sysctl(destdir, a)
+			check_networkd(destdir, a)
 			check_users_tmpfiles(destdir, a, work)
 	finally:
 		shutil.rmtree(work, ignore_errors=True)
