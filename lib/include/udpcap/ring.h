@@ -31,7 +31,8 @@ UDPCAP_BEGIN_DECLS
 
 #define UDPCAP_RING_MAX_CAPLEN 65535u
 
-#define UDPCAP_PKT_F_TRUNCATED (1u << 0)  /* caplen < origlen */
+/* Bit 0 is reserved: producers leave it zero, consumers ignore it (caplen
+ * and origlen already say whether a packet was cut). */
 #define UDPCAP_PKT_F_VXLAN_VNI (1u << 1)  /* vxlan_vni is valid */
 #define UDPCAP_PKT_F_GENEVE_VNI (1u << 2) /* geneve_vni is valid */
 

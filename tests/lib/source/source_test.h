@@ -74,7 +74,7 @@ static inline void test_pkt_fill(uint32_t seq, struct udpcap_pkt_meta *m, uint8_
 	m->caplen = len;
 	m->origlen = len + (seq % 3 == 0 ? 10 : 0);
 	m->linktype = UDPCAP_LINKTYPE_EN10MB;
-	m->flags = UDPCAP_PKT_F_VXLAN_VNI | (m->origlen > len ? UDPCAP_PKT_F_TRUNCATED : 0);
+	m->flags = UDPCAP_PKT_F_VXLAN_VNI | (m->origlen > len ? UDPCAP_PKT_F_GENEVE_VNI : 0);
 	m->vxlan_vni = 1000 + seq;
 	for (uint32_t i = 0; i < len; i++)
 		buf[i] = (uint8_t)(seq * 7 + i);
