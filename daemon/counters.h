@@ -104,7 +104,7 @@ static inline void udpcapd_cell_read(const struct udpcapd_counters *c, struct ud
 
 		if (s1 & 1) {
 			if (tries < 1000)
-				udpcapd_cpu_relax();
+				udpcap_cpu_relax();
 			else
 				nanosleep(&pause, NULL);
 			continue;

@@ -223,7 +223,7 @@ static int open_signalfd(void)
 static int main_loop(struct udpcapd *d, int sfd)
 {
 	unsigned wd_ms = udpcapd_watchdog_interval_ms();
-	uint64_t last_wd = udpcapd_now_ns(CLOCK_MONOTONIC), last_status = last_wd;
+	uint64_t last_wd = udpcap_now_ns(CLOCK_MONOTONIC), last_status = last_wd;
 	int timeout = wd_ms && wd_ms < HEALTH_TICK_MS ? (int)wd_ms : HEALTH_TICK_MS;
 
 	for (;;) {
@@ -236,7 +236,7 @@ static int main_loop(struct udpcapd *d, int sfd)
 			log_error("poll: %m");
 			return 1;
 		}
-		now = udpcapd_now_ns(CLOCK_MONOTONIC);
+		now = udpcap_now_ns(CLOCK_MONOTONIC);
 		udpcapd_health_tick(d);
 		udpcapd_taps_tick(d);
 		if (wd_ms && now - last_wd >= (uint64_t)wd_ms * 1000000) {
@@ -347,8 +347,8 @@ static int run(struct udpcapd *d)
 	struct udpcapd_metrics *metrics = NULL;
 	int sfd = -1, r, status = 1;
 
-	d->start_realtime_ns = udpcapd_now_ns(CLOCK_REALTIME);
-	d->start_monotonic_ns = udpcapd_now_ns(CLOCK_MONOTONIC);
+	d->start_realtime_ns = udpcap_now_ns(CLOCK_REALTIME);
+	d->start_monotonic_ns = udpcap_now_ns(CLOCK_MONOTONIC);
 	udpcapd_log_set_level(udpcapd_log_parse_level(d->config->log.level));
 	log_info("udpcapd %s starting with %s", UDPCAP_VERSION, d->config_path);
 

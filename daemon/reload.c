@@ -44,7 +44,7 @@ void udpcapd_reload(struct udpcapd *d)
 	int r, level;
 
 	udpcapd_notifyf("RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading %s",
-			(unsigned long long)(udpcapd_now_ns(CLOCK_MONOTONIC) / 1000),
+			(unsigned long long)(udpcap_now_ns(CLOCK_MONOTONIC) / 1000),
 			d->config_path);
 	log_info("reload: reading %s", d->config_path);
 	r = udpcap_config__load(d->config_path, log_config_error, NULL, &n);

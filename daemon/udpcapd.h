@@ -169,8 +169,6 @@ static inline struct udpcapd_counters *udpcapd_cell(struct udpcapd *d, unsigned 
 	return &d->counters[(size_t)listener * d->nrings + ring];
 }
 
-uint64_t udpcapd_now_ns(int clock);
-
 /* sockets.c: bind every listener's sockets and attach steering. 0 or -errno (logged). */
 int udpcapd_sockets_open(struct udpcapd *d);
 /* Fail (logged, naming the holder from /proc) if a listen address is bound. */

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -51,12 +50,4 @@ int udpcapd_mkdir_p(const char *dir, gid_t gid)
 		path[i] = dir[i];
 	}
 	return 0;
-}
-
-uint64_t udpcapd_now_ns(int clock)
-{
-	struct timespec ts;
-
-	clock_gettime(clock, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }

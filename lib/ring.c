@@ -19,7 +19,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "opts_internal.h"
 #include "ring_internal.h"
+#include "sys_internal.h"
+#include "udpcap-build.h"
 
 struct udpcap_ring {
 	struct udpcap_ring_shm *shm;
@@ -461,26 +464,26 @@ UDPCAP_API int udpcap_ring__create(const char *dir, const char *name, uint64_t s
 				   const struct udpcap_ring_create_opts *opts,
 				   struct udpcap_ring **ret_ring)
 {
+	struct udpcap_ring_create_opts o;
 	struct udpcap_ring_shm *old = NULL, *h;
 	struct udpcap_ring *r;
 	char *tmp = NULL;
-	gid_t group = (gid_t)-1;
-	mode_t mode = 0660;
-	uint16_t linktype = 0;
+	gid_t group;
+	mode_t mode;
+	uint16_t linktype;
 	struct stat st;
 	int err;
 
 	if (!name || !valid_name(name) || !ret_ring || size > UDPCAP_RING_MAX_CAPACITY)
 		return -EINVAL;
-	if (opts) {
-		if (opts->sz < offsetof(struct udpcap_ring_create_opts, linktype) + sizeof(uint16_t))
-			return -EINVAL;
-		group = opts->group;
-		mode = opts->mode ? opts->mode : 0660;
-		linktype = opts->linktype;
-	}
+	err = UDPCAP_OPTS_COPY(&o, opts);
+	if (err)
+		return err;
+	group = UDPCAP_OPTS_GET(&o, group, (gid_t)-1);
+	mode = UDPCAP_OPTS_GET(&o, mode, 0) ?: 0660;
+	linktype = UDPCAP_OPTS_GET(&o, linktype, 0);
 	if (!dir || !*dir)
-		dir = UDPCAP_DEFAULT_RING_DIR_STR;
+		dir = UDPCAP_DEFAULT_RING_DIR;
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
@@ -537,7 +540,7 @@ UDPCAP_API int udpcap_ring__create(const char *dir, const char *name, uint64_t s
 	h->generation = r->generation = ring_new_generation(old ? old->generation : 0);
 	h->producer_pid = getpid();
 	h->linktype = linktype;
-	h->create_time_ns = ring_now_ns();
+	h->create_time_ns = udpcap_now_ns(CLOCK_REALTIME);
 	{
 		uint64_t start;
 		bool dead;

@@ -18,7 +18,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "opts_internal.h"
 #include "ring_internal.h"
+#include "sys_internal.h"
 
 /* Write the consumer index back after this many released records (or a
  * quarter of the ring), and whenever the ring runs empty. */
@@ -363,15 +365,6 @@ static bool readable(const struct udpcap_consumer *c, uint64_t p)
 	return p != c->pos && !((p & 7) && p == c->bad_prod);
 }
 
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ volatile("yield" ::: "memory");
-#endif
-}
-
 /*
  * Before announcing sleep, watch the producer index for a while: under
  * steady traffic the next batch usually lands within microseconds, and
@@ -386,12 +379,11 @@ static inline void cpu_relax(void)
 
 static bool spin_for_records(struct udpcap_consumer *c)
 {
-	struct timespec t0, t;
-	int64_t elapsed;
+	uint64_t t0;
 
 	if (c->spin_ns <= 0)
 		return false;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = udpcap_now_ns(CLOCK_MONOTONIC);
 	for (;;) {
 		for (int i = 0; i < 32; i++) {
 			/* A0: synchronizes with R0 in udpcap_ring__publish(). */
@@ -400,11 +392,9 @@ static bool spin_for_records(struct udpcap_consumer *c)
 									     : c->spin_ns;
 				return true;
 			}
-			cpu_relax();
+			udpcap_cpu_relax();
 		}
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		elapsed = (t.tv_sec - t0.tv_sec) * 1000000000 + (t.tv_nsec - t0.tv_nsec);
-		if (elapsed > c->spin_cur) {
+		if ((int64_t)(udpcap_now_ns(CLOCK_MONOTONIC) - t0) > c->spin_cur) {
 			c->spin_cur = c->spin_cur / 2 > SPIN_NS_PROBE ? c->spin_cur / 2
 								       : SPIN_NS_PROBE;
 			return false;
@@ -450,14 +440,6 @@ UDPCAP_API void udpcap_consumer__finish_wait(struct udpcap_consumer *c)
 		;
 }
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * A wake-up byte can be stale (the producer saw our flag while we were
  * already backing out of a sleep), so a readable fd alone proves nothing:
@@ -467,7 +449,7 @@ static int64_t mono_ms(void)
 UDPCAP_API int udpcap_consumer__wait(struct udpcap_consumer *c, int timeout_ms)
 {
 	struct pollfd pfd = {.fd = c->wake_fd, .events = POLLIN};
-	int64_t deadline = timeout_ms >= 0 ? mono_ms() + timeout_ms : 0;
+	int64_t deadline = timeout_ms >= 0 ? (int64_t)(udpcap_now_ns(CLOCK_MONOTONIC) / 1000000) + timeout_ms : 0;
 	int r, left = timeout_ms;
 
 	for (;;) {
@@ -484,7 +466,7 @@ UDPCAP_API int udpcap_consumer__wait(struct udpcap_consumer *c, int timeout_ms)
 		if (r == 0)
 			return 0;
 		if (timeout_ms >= 0) {
-			int64_t rest = deadline - mono_ms();
+			int64_t rest = deadline - (int64_t)(udpcap_now_ns(CLOCK_MONOTONIC) / 1000000);
 
 			if (rest <= 0)
 				return 0;
@@ -533,19 +515,18 @@ static int open_wake(const char *ring_path, int *ret_fd)
 UDPCAP_API int udpcap_consumer__open(const char *ring, const struct udpcap_consumer_opts *opts,
 				     struct udpcap_consumer **ret_consumer)
 {
-	const char *dir = NULL;
+	struct udpcap_consumer_opts o;
 	struct udpcap_consumer *c;
-	int spin_us = 0, err;
+	const char *dir;
+	int spin_us, err;
 
 	if (!ret_consumer)
 		return -EINVAL;
-	if (opts) {
-		if (opts->sz < offsetof(struct udpcap_consumer_opts, dir) + sizeof(opts->dir))
-			return -EINVAL;
-		dir = opts->dir;
-		if (opts->sz >= offsetof(struct udpcap_consumer_opts, spin_us) + sizeof(int))
-			spin_us = opts->spin_us;
-	}
+	err = UDPCAP_OPTS_COPY(&o, opts);
+	if (err)
+		return err;
+	dir = UDPCAP_OPTS_GET(&o, dir, NULL);
+	spin_us = UDPCAP_OPTS_GET(&o, spin_us, 0);
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
@@ -571,14 +552,15 @@ fail:
 
 UDPCAP_API pid_t udpcap_consumer__holder(const char *ring, const struct udpcap_consumer_opts *opts)
 {
+	struct udpcap_consumer_opts o;
 	const struct udpcap_ring_shm *h;
 	char *path;
 	pid_t pid;
 	int fd;
 
-	if (opts && opts->sz < offsetof(struct udpcap_consumer_opts, dir) + sizeof(opts->dir))
+	if (UDPCAP_OPTS_COPY(&o, opts) < 0)
 		return 0;
-	if (ring_path(ring, opts ? opts->dir : NULL, &path))
+	if (ring_path(ring, UDPCAP_OPTS_GET(&o, dir, NULL), &path))
 		return 0;
 	if (ring_map_header(path, &fd, &h)) {
 		free(path);

@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include "ring_internal.h"
+#include "sys_internal.h"
+#include "udpcap-build.h"
 
 int ring_path(const char *ring, const char *dir, char **ret_path)
 {
@@ -27,7 +29,7 @@ int ring_path(const char *ring, const char *dir, char **ret_path)
 		p = strdup(ring);
 	} else {
 		if (!dir || !*dir)
-			dir = UDPCAP_DEFAULT_RING_DIR_STR;
+			dir = UDPCAP_DEFAULT_RING_DIR;
 		if (asprintf(&p, "%s/%s", dir, ring) < 0)
 			p = NULL;
 	}
@@ -100,14 +102,6 @@ pid_t ring_lock_holder(int fd, const struct udpcap_ring_shm *h)
 	/* Relaxed: an informational value the consumer wrote at attach. */
 	pid = h ? shm_load_relaxed(&h->consumer_pid) : 0;
 	return pid > 0 ? pid : 0;
-}
-
-uint64_t ring_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 int ring_proc_start(pid_t pid, uint64_t *ret_start, bool *ret_dead)
@@ -193,7 +187,7 @@ uint32_t ring_new_generation(uint32_t avoid)
 	uint32_t g = 0;
 
 	if (getrandom(&g, sizeof(g), GRND_NONBLOCK) != sizeof(g))
-		g = (uint32_t)ring_now_ns() ^ ((uint32_t)getpid() << 16);
+		g = (uint32_t)udpcap_now_ns(CLOCK_REALTIME) ^ ((uint32_t)getpid() << 16);
 	if (g == 0 || g == avoid)
 		g = avoid + 1 ? avoid + 1 : 1;
 	return g;

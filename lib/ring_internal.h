@@ -176,8 +176,6 @@ static inline uint32_t udpcap_rec_len(uint32_t caplen)
 #define shm_fence() __atomic_thread_fence(__ATOMIC_SEQ_CST)
 
 /* ring_file.c: paths, locks, header validation shared by both sides. */
-#define UDPCAP_DEFAULT_RING_DIR_STR "/dev/shm/udpcapd"
-
 int ring_path(const char *ring, const char *dir, char **ret_path);
 int ring_wake_path(const char *ring_path, char **ret_path);
 int ring_check_header(const struct udpcap_ring_shm *h, uint64_t file_size);
@@ -193,7 +191,6 @@ uint64_t ring_pidns(void);
 /* Does the producer of @h live? 1 yes, 0 no (*@ret_pid says which pid),
  * -EXDEV: another pid namespace; -ENODATA: the ring predates 2.1. */
 int ring_producer_alive(const struct udpcap_ring_shm *h, pid_t *ret_pid);
-uint64_t ring_now_ns(void);
 
 /* ring.c (hidden): write a packet record carrying one extension of @type.
  * 0, -ENOBUFS (ring full, counted) or -EINVAL. */

@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "opts_internal.h"
+#include "sys_internal.h"
 #include "udpcap-build.h"
 #include <udpcap/source.h>
 
@@ -46,14 +48,6 @@ struct udpcap_source {
 	pid_t producer_pid;
 };
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /*
  * Sleep while waiting for a ring. A signal the caller handles ends the
  * wait (-EINTR): a reader told to stop while it waits must not wait on.
@@ -63,25 +57,6 @@ static int sleep_ms(uint32_t ms)
 	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000};
 
 	return nanosleep(&ts, NULL) < 0 ? -errno : 0;
-}
-
-/* Copy caller opts of any (older or newer) size; newer fields must be zero. */
-static int source_opts_get(const struct udpcap_source_opts *opts, struct udpcap_source_opts *ret)
-{
-	memset(ret, 0, sizeof(*ret));
-	if (!opts)
-		return 0;
-	if (opts->sz < sizeof(opts->sz))
-		return -EINVAL;
-	if (opts->sz > sizeof(*ret)) {
-		const unsigned char *p = (const unsigned char *)opts;
-
-		for (size_t i = sizeof(*ret); i < opts->sz; i++)
-			if (p[i])
-				return -E2BIG;
-	}
-	memcpy(ret, opts, opts->sz < sizeof(*ret) ? opts->sz : sizeof(*ret));
-	return 0;
 }
 
 /* Watch the consumer's current wake-up fd; it may be a new file after a re-attach. */
@@ -143,7 +118,7 @@ int udpcap_source__open(const char *ring, const struct udpcap_source_opts *opts,
 
 	if (!ring || !*ring || !ret_src)
 		return -EINVAL;
-	r = source_opts_get(opts, &o);
+	r = UDPCAP_OPTS_COPY(&o, opts);
 	if (r < 0)
 		return r;
 
@@ -161,14 +136,14 @@ int udpcap_source__open(const char *ring, const struct udpcap_source_opts *opts,
 	copts.dir = src->dir;
 	copts.spin_us = o.spin_us;
 
-	deadline = mono_ns() + (uint64_t)o.wait_timeout_ms * 1000000u;
+	deadline = udpcap_now_ns(CLOCK_MONOTONIC) + (uint64_t)o.wait_timeout_ms * 1000000u;
 	for (;;) {
 		uint64_t now;
 
 		r = udpcap_consumer__open(src->ring, &copts, &src->c);
 		if (r != -ENOENT || !o.wait_for_ring)
 			break;
-		now = mono_ns();
+		now = udpcap_now_ns(CLOCK_MONOTONIC);
 		if (o.wait_timeout_ms && now >= deadline)
 			break;
 		if (o.wait_timeout_ms && deadline - now < SOURCE_WAIT_STEP_MS * 1000000ull)
@@ -190,7 +165,7 @@ int udpcap_source__open(const char *ring, const struct udpcap_source_opts *opts,
 	if (r < 0)
 		goto err;
 	src->producer = udpcap_consumer__producer_alive(src->c, &src->producer_pid);
-	src->next_check_ns = mono_ns() + src->check_ns;
+	src->next_check_ns = udpcap_now_ns(CLOCK_MONOTONIC) + src->check_ns;
 	*ret_src = src;
 	return 0;
 err:
@@ -299,7 +274,7 @@ int udpcap_source__next(struct udpcap_source *src, struct udpcap_pkt *ret_pkt)
 	if (src->outstanding)
 		return 0;
 
-	now = mono_ns();
+	now = udpcap_now_ns(CLOCK_MONOTONIC);
 	if (!closed && !src->stale && now < src->next_check_ns)
 		return 0;
 	src->next_check_ns = now + src->check_ns;
@@ -339,7 +314,7 @@ int udpcap_source__timeout(struct udpcap_source *src)
 			return 0;
 		}
 	}
-	now = mono_ns();
+	now = udpcap_now_ns(CLOCK_MONOTONIC);
 	if (now >= src->next_check_ns)
 		return 0;
 	/* Round up: waking a little late is fine, waking early would spin. */
@@ -416,7 +391,7 @@ const char *udpcap_source__strerror(const char *ring, const struct udpcap_source
 		return buf;
 	if (!ring)
 		ring = "(null)";
-	if (source_opts_get(opts, &o) < 0)
+	if (UDPCAP_OPTS_COPY(&o, opts) < 0)
 		memset(&o, 0, sizeof(o));
 	copts.dir = o.dir;
 	if (strchr(ring, '/'))

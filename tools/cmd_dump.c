@@ -29,6 +29,7 @@
 #include <udpcap/ring.h>
 #include <udpcap/source.h>
 
+#include "sys_internal.h"
 #include "ctl.h"
 #include "udpcap-build.h"
 
@@ -65,7 +66,7 @@ struct dump_state {
 	pcap_dumper_t *dumper;
 	uint16_t linktype; /* of the file */
 	char path[PATH_MAX]; /* the file being written */
-	double file_opened;  /* now_s() when it was opened */
+	double file_opened;  /* udpcap_now_s() when it was opened */
 	uint64_t file_bytes; /* its size so far */
 	uint64_t file_pkts;
 	unsigned files_opened;
@@ -81,7 +82,7 @@ struct dump_state {
 	bool out_pipe;	  /* -w - into a pipe */
 	bool tty;	  /* stderr is a terminal: show progress */
 	bool progress_shown;
-	double progress;  /* now_s() when progress was last shown */
+	double progress;  /* udpcap_now_s() when progress was last shown */
 	double started;
 };
 
@@ -333,14 +334,6 @@ static int parse_args(int argc, char **argv, struct dump_args *a)
 	return check_rotation_args(a);
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* The pcap file's DLT for a ring's LINKTYPE_* (libpcap maps DLT_RAW back to 101). */
 static int linktype_to_dlt(uint16_t linktype)
 {
@@ -418,7 +411,7 @@ static int open_file(struct dump_state *s, const char *path)
 	}
 	if (path != s->path)
 		snprintf(s->path, sizeof(s->path), "%s", path);
-	s->file_opened = now_s();
+	s->file_opened = udpcap_now_s();
 	s->file_bytes = 24; /* the pcap file header */
 	s->file_pkts = 0;
 	s->files_opened++;
@@ -489,7 +482,7 @@ static int flush(struct dump_state *s)
 
 static bool time_due(const struct dump_state *s)
 {
-	return s->a->rotate_secs && now_s() - s->file_opened >= s->a->rotate_secs;
+	return s->a->rotate_secs && udpcap_now_s() - s->file_opened >= s->a->rotate_secs;
 }
 
 /* Whether a packet of @caplen must go into a new file. */
@@ -527,7 +520,7 @@ static int rotate(struct dump_state *s)
 				"%u s; writing on into %s\n",
 				s->a->out, s->a->rotate_secs, path);
 		s->coarse_warned = true;
-		s->file_opened = now_s();
+		s->file_opened = udpcap_now_s();
 		return 0;
 	}
 	if (flush(s))
@@ -578,7 +571,7 @@ static void show_progress(struct dump_state *s)
 
 	if (!s->tty)
 		return;
-	t = now_s();
+	t = udpcap_now_s();
 	if (t - s->progress < 1)
 		return;
 	udpcap_source__stats(s->src, &st);
@@ -659,7 +652,7 @@ static void sleep_on_source(struct dump_state *s, int ms, const sigset_t *waitma
 static int capture(struct dump_state *s, const sigset_t *waitmask)
 {
 	const struct dump_args *a = s->a;
-	double deadline = a->timeout ? now_s() + a->timeout : 0;
+	double deadline = a->timeout ? udpcap_now_s() + a->timeout : 0;
 	struct udpcap_pkt p;
 	unsigned naps = 0;
 	int r;
@@ -698,7 +691,7 @@ static int capture(struct dump_state *s, const sigset_t *waitmask)
 		report_source_state(s);
 		if (flush(s))
 			return -EIO;
-		if ((deadline && now_s() >= deadline) || files_done(s))
+		if ((deadline && udpcap_now_s() >= deadline) || files_done(s))
 			break;
 		if (naps < NAP_COUNT) {
 			struct timespec nap = {.tv_nsec = NAP_US * 1000};
@@ -710,13 +703,13 @@ static int capture(struct dump_state *s, const sigset_t *waitmask)
 		naps = 0;
 		r = udpcap_source__timeout(s->src);
 		if (deadline) {
-			double left_ms = (deadline - now_s()) * 1e3 + 1;
+			double left_ms = (deadline - udpcap_now_s()) * 1e3 + 1;
 
 			if (left_ms < r)
 				r = left_ms < 0 ? 0 : (int)left_ms;
 		}
 		if (s->dumper && a->rotate_secs && a->files) {
-			double left_ms = (s->file_opened + a->rotate_secs - now_s()) * 1e3 + 1;
+			double left_ms = (s->file_opened + a->rotate_secs - udpcap_now_s()) * 1e3 + 1;
 
 			if (left_ms < r)
 				r = left_ms < 0 ? 0 : (int)left_ms;
@@ -779,7 +772,7 @@ int cmd_dump(int argc, char **argv)
 	}
 
 	s.tty = isatty(STDERR_FILENO);
-	s.started = s.progress = now_s();
+	s.started = s.progress = udpcap_now_s();
 	if (capture(&s, &waitmask))
 		status = CTL_EXIT_FAILURE;
 	end_progress(&s);

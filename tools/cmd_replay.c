@@ -28,6 +28,7 @@
 
 #include <udpcap/config.h>
 
+#include "sys_internal.h"
 #include "ctl.h"
 #include "pcapio.h"
 #include "replay_encap.h"
@@ -552,14 +553,6 @@ fail:
 	return -errno;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void sleep_until(double t)
 {
 	struct timespec ts = {.tv_sec = (time_t)t};
@@ -665,7 +658,7 @@ static bool run(struct sender *s, struct result *res, uint64_t loops)
 			}
 			if (a->count && res->attempted >= a->count)
 				goto out;
-			t = now_s();
+			t = udpcap_now_s();
 			if (t - start >= a->max_seconds) {
 				res->timed_out = true;
 				goto out;
@@ -689,7 +682,7 @@ static bool run(struct sender *s, struct result *res, uint64_t loops)
 	}
 	go_on = !(a->count && res->attempted >= a->count);
 out:
-	res->elapsed = now_s() - start;
+	res->elapsed = udpcap_now_s() - start;
 	return go_on;
 }
 
@@ -800,7 +793,7 @@ int cmd_replay(int argc, char **argv)
 	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	s->start = s->progress = now_s();
+	s->start = s->progress = udpcap_now_s();
 	if (l.eof) {
 		/* all of it in memory: loop from there */
 		if (l.n)

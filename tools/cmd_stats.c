@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "sys_internal.h"
 #include "ctl.h"
 #include "ctl_client.h"
 
@@ -186,14 +187,6 @@ static void print_table(struct json_object *s, struct json_object *prev, double 
 	}
 }
 
-static double monotonic_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Sleep @secs unless interrupted by Ctrl-C: false when interrupted. */
 static bool nap(double secs)
 {
@@ -295,7 +288,7 @@ int cmd_stats(int argc, char **argv)
 		r = ctl_call(&conn, "stats", ring, &cur, &line);
 		if (r != CTL_EXIT_OK)
 			break;
-		t = monotonic_s();
+		t = udpcap_now_s();
 		if (json) {
 			printf("%s\n", line);
 		} else {

@@ -70,7 +70,7 @@ struct udpcapd_control {
 
 static uint64_t now_ms(void)
 {
-	return udpcapd_now_ns(CLOCK_MONOTONIC) / 1000000u;
+	return udpcap_now_ns(CLOCK_MONOTONIC) / 1000000u;
 }
 
 /* ------------------------------------------------------------ requests */

@@ -90,7 +90,7 @@ static uint64_t ring_overload_drops(struct udpcapd *d, unsigned ring)
 void udpcapd_health_tick(struct udpcapd *d)
 {
 	struct udpcapd_health *h = d->health;
-	uint64_t now = udpcapd_now_ns(CLOCK_MONOTONIC);
+	uint64_t now = udpcap_now_ns(CLOCK_MONOTONIC);
 	unsigned i;
 
 	if (!h)
@@ -214,7 +214,7 @@ static void check_ready(struct udpcapd *d, struct udpcapd_health *h, uint64_t no
 int udpcapd_health_answer(struct udpcapd *d, bool ready, char **ret_body, size_t *ret_len)
 {
 	struct udpcapd_health *h = d->health;
-	uint64_t now = udpcapd_now_ns(CLOCK_MONOTONIC);
+	uint64_t now = udpcap_now_ns(CLOCK_MONOTONIC);
 	char *body = NULL;
 	size_t len = 0;
 	unsigned n = 0;

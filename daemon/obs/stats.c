@@ -118,7 +118,7 @@ int udpcapd_stats_collect(struct udpcapd *d, struct udpcapd_stats *ret)
 	}
 	snprintf(s.version, sizeof(s.version), "%s", UDPCAP_VERSION);
 	s.start_time_ns = d->start_realtime_ns;
-	s.uptime_ns = udpcapd_now_ns(CLOCK_MONOTONIC) - d->start_monotonic_ns;
+	s.uptime_ns = udpcap_now_ns(CLOCK_MONOTONIC) - d->start_monotonic_ns;
 	s.steering = udpcapd_steering_mode_name(d->steering_mode);
 	snprintf(s.steering_why, sizeof(s.steering_why), "%s", d->steering_why);
 	s.backend = d->config->receive.backend == UDPCAP_BACKEND_IO_URING ? "io_uring" : "recvmmsg";

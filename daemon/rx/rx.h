@@ -226,12 +226,8 @@ static inline void udpcapd_rx_release_tail(const uint8_t *payload, size_t len)
 /* Kernel timestamp missing (should not happen): use the clock, count it. */
 static inline uint64_t udpcapd_rx_fallback_ts(struct udpcapd_thread *t, uint64_t *cached)
 {
-	if (!*cached) {
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		*cached = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-	}
+	if (!*cached)
+		*cached = udpcap_now_ns(CLOCK_REALTIME);
 	if (!udpcapd_counter_get(&t->ts_fallbacks))
 		log_warning("receiver %u: a datagram came without its kernel timestamp "
 			    "(SO_TIMESTAMPNS); using the clock (counted as ts_fallbacks)",

@@ -358,7 +358,7 @@ static void check_queues(struct udpcapd_tap *tap, uint64_t now)
 
 void udpcapd_taps_tick(struct udpcapd *d)
 {
-	uint64_t now = udpcapd_now_ns(CLOCK_MONOTONIC);
+	uint64_t now = udpcap_now_ns(CLOCK_MONOTONIC);
 
 	for (unsigned i = 0; i < d->ntaps; i++) {
 		struct udpcapd_tap *tap = &d->taps[i];

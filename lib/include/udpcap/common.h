@@ -5,6 +5,12 @@
  * Error convention for the whole library: functions return int, >= 0 on
  * success and -errno on failure; output parameters are named ret_* and are
  * left untouched on failure. The library never prints.
+ *
+ * Options structs (struct udpcap_*_opts) start with size_t sz: set it to
+ * sizeof the struct and zero the rest (designated initializers do). NULL
+ * options mean every default; a field past the caller's sz takes its
+ * default, so programs built against an older header keep working; and
+ * non-zero bytes past the fields this library knows fail with -E2BIG.
  */
 #ifndef UDPCAP_COMMON_H
 #define UDPCAP_COMMON_H
