@@ -4,27 +4,30 @@
 # Containerfiles next to this script build FROM it when given
 # --build-arg DEBIAN_IMAGE=localhost/debian:bookworm.
 #
-#   make-base-image.sh [-m MIRROR] [-s SECURITY_MIRROR] [-r ROOTDIR] [IMAGE]
+#   make-base-image.sh [-m MIRROR] [-s SECURITY_MIRROR] [-r ROOTDIR [-n]] [IMAGE]
 #
 #   IMAGE      name to import as (default localhost/debian:bookworm)
 #   -m MIRROR  Debian mirror (default http://deb.debian.org/debian)
 #   -s URL     Debian security mirror (default http://deb.debian.org/debian-security)
 #   -r ROOTDIR keep the debootstrap root in ROOTDIR and reuse it next time
 #              (default: a temporary directory, removed afterwards)
+#   -n         only make (or reuse) ROOTDIR, import nothing (no podman needed)
 #
-# Needs root (debootstrap), debootstrap and podman.
+# Needs root (debootstrap), debootstrap and, unless -n, podman.
 set -euo pipefail
 
 mirror=http://deb.debian.org/debian
 security=http://deb.debian.org/debian-security
 rootdir=
-while getopts "m:s:r:h" opt; do
+root_only=
+while getopts "m:s:r:nh" opt; do
 	case "$opt" in
 	m) mirror="$OPTARG" ;;
 	s) security="$OPTARG" ;;
 	r) rootdir="$OPTARG" ;;
+	n) root_only=1 ;;
 	h)
-		sed -n '2,15s/^# \{0,1\}//p' "$0"
+		sed -n '2,16s/^# \{0,1\}//p' "$0"
 		exit 0
 		;;
 	*) exit 2 ;;
@@ -33,7 +36,14 @@ done
 shift $((OPTIND - 1))
 image="${1:-localhost/debian:bookworm}"
 
-for tool in debootstrap podman; do
+if [ -n "$root_only" ] && [ -z "$rootdir" ]; then
+	echo "make-base-image.sh: -n needs -r ROOTDIR" >&2
+	exit 2
+fi
+
+tools=(debootstrap)
+if [ -z "$root_only" ]; then tools+=(podman); fi
+for tool in "${tools[@]}"; do
 	command -v "$tool" >/dev/null || {
 		echo "make-base-image.sh: $tool not found (apt-get install $tool)" >&2
 		exit 1
@@ -74,6 +84,11 @@ SOURCES
 	rm -rf "$rootdir"
 	mv "$rootdir.partial" "$rootdir"
 	rm -f "$rootdir.partial.log"
+fi
+
+if [ -n "$root_only" ]; then
+	echo "make-base-image.sh: root ready in $rootdir"
+	exit 0
 fi
 
 tar --exclude=./.udpcap-base-complete -C "$rootdir" -c . |
