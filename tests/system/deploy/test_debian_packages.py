@@ -189,9 +189,11 @@ def check_purge(c, debs, names):
 
 def main():
     debianlib.setup_host()
+    # The root (downloads) and the packages (compiling) side by side.
+    root_ready = debianlib.in_background(debianlib.systemd_root)
     debs = debianlib.packages(upgrade=True)
     lint = debianlib.in_background(debianlib.lintian, debs)
-    root = debianlib.systemd_root()
+    root = root_ready(1800)
     debianlib.fetch_dependencies(root, debs, debs.v1)
     v1, v2 = debs.version(debs.v1), debs.version(debs.v2)
     names = [os.path.basename(f).split("_")[0] for f in debs.files(debs.v1)]

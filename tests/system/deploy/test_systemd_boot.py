@@ -373,8 +373,10 @@ def main():
     if not os.path.exists(os.path.join(pcaps, PCAP)):
         print("FAIL: no %s in UDPCAP_PCAP_DIR (%s)" % (PCAP, pcaps))
         return 1
+    # The root (downloads) and the packages (compiling) side by side.
+    root_ready = debianlib.in_background(debianlib.systemd_root)
     debs = debianlib.packages(upgrade=False)
-    root = debianlib.systemd_root()
+    root = root_ready(1800)
     debianlib.fetch_dependencies(root, debs, debs.v1)
     binds = [(debs.v1, "/debs"), (pcaps, "/pcaps")]
     a = debianlib.Container(root, "udpcap-bpf-%d" % os.getpid(), bpf=True, binds=binds)
