@@ -149,6 +149,13 @@ class Daemon:
             f.write(self.head + self.body + (("\n" + self.extra) if self.extra else ""))
         os.rename(tmp, self.conf)
 
+    def share_ring_dir(self, other):
+        """Use OTHER's ring directory, as a restarted udpcapd finds its
+        predecessor's [rings] dir."""
+        self.head = self.head.replace(f"dir = {self.ring_dir}\n", f"dir = {other.ring_dir}\n")
+        self.ring_dir = other.ring_dir
+        self.write_config()
+
     def ring_names(self):
         return [self.ring_pattern.replace("%d", str(i)) for i in range(self.nrings)]
 

@@ -167,7 +167,7 @@ def restart(zeek, plugin_dir, tmp):
     expected = reference(zeek, plugin_dir, pcap, os.path.join(tmp, "restart-ref"))
     first = vxlan_daemon()
     second = vxlan_daemon()
-    second.ring_dir = first.ring_dir  # the same [rings] dir, as a restarted udpcapd
+    second.share_ring_dir(first)
     z = None
     try:
         first.start()
