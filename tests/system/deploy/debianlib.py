@@ -70,17 +70,6 @@ def print_times():
     log("  %7.1f s  the whole test" % (time.monotonic() - STARTED))
 
 
-@contextlib.contextmanager
-def lock(name, shared=False):
-    os.makedirs(CACHE, exist_ok=True)
-    with open(os.path.join(CACHE, name + ".lock"), "a") as f:
-        fcntl.flock(f, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
-
-
 def setup_host():
     ocilib.need_root()
     ocilib.host_install(HOST_TOOLS)
@@ -240,7 +229,7 @@ def packages(upgrade=False):
     base = os.path.join(DEB_CACHE, key)
     debs = Debs(base)
     profiles = ["nocheck"] + (["pkg.udpcap.zeek"] if zc else [])
-    with lock("debs"):
+    with ocilib.cache_lock("debs"):
         src = os.path.join(base, "udpcap")
         if not os.path.exists(os.path.join(debs.v1, ".complete")):
             with phase("build the packages (%s)" % key):
@@ -275,7 +264,7 @@ def packages(upgrade=False):
 def lintian(debs):
     """lintian's report on the v1 build (cached with it): (exit code, text)."""
     out = os.path.join(debs.v1, "lintian.txt")
-    with lock("debs"):
+    with ocilib.cache_lock("debs"):
         if not os.path.exists(out):
             changes = [f for f in os.listdir(debs.v1) if f.endswith(".changes")][0]
             r = run(["lintian", "--pedantic", "-I", "--show-overrides", "--color=never",
@@ -327,7 +316,7 @@ def apt_in(root, args, binds=()):
 def systemd_root():
     """The minbase root plus systemd, systemd-sysv and dbus (cached)."""
     marker = os.path.join(SYSTEMD_ROOT, ".udpcap-systemd-complete")
-    with lock("systemd-root"):
+    with ocilib.cache_lock("systemd-root"):
         if os.path.exists(marker):
             log("Debian 12 root with systemd: cached in " + SYSTEMD_ROOT)
             return SYSTEMD_ROOT
@@ -360,7 +349,7 @@ def fetch_dependencies(root, debs, version_dir):
                             for f in files))
     key = hashlib.sha256(deps.encode()).hexdigest()[:16]
     marker = os.path.join(root, "var", "cache", "apt", "archives", ".udpcap-deps-" + key)
-    with lock("systemd-root"):
+    with ocilib.cache_lock("systemd-root"):
         if os.path.exists(marker):
             return
         with phase("download the packages' dependencies into the root"):
